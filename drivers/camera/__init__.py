@@ -1,0 +1,1 @@
+"""Cameras: frame sources for scanning codes and photographing documents."""

@@ -1,0 +1,1 @@
+"""Smart-card readers (PC/SC) and the cards in them."""

@@ -1,0 +1,1 @@
+"""Code scanners: camera decoding pipelines, keyboard-wedge and serial scanners."""

@@ -1,0 +1,99 @@
+"""The one composition root: the app, the agent mode, the CLI and the tests all call build().
+
+    kiosk = build(KioskConfig.demo_config())                  # simulated devices
+    kiosk = build(config, printer=my_printer, clock=clock)    # a test's own parts
+    kiosk.start()     # opens devices on a worker thread; returns at once
+    ...
+    kiosk.close()
+
+``build`` only wires: it touches no hardware, disk or network. ``start`` is where devices are
+opened (on a worker, so the UI thread never waits) and the event queue starts flowing.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from drivers.base import Device
+from drivers.registry import Registry, builtin_registry
+from kiosk_app.backend import BackendClient
+from kiosk_app.clock import Clock, SystemClock
+from kiosk_app.config import KioskConfig
+from kiosk_app.devices import DeviceHub
+from kiosk_app.events import EventQueue
+from kiosk_app.outbox import Outbox
+from kiosk_app.session import Session
+from kiosk_app.ui_dispatch import Dispatcher, ImmediateDispatcher
+from kiosk_app.ui_watch import UiWatch
+from kiosk_app.workers import Workers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Kiosk:
+    config: KioskConfig
+    clock: Clock
+    dispatcher: Dispatcher
+    registry: Registry
+    devices: DeviceHub
+    events: EventQueue
+    session: Session
+    workers: Workers
+    backend: BackendClient
+    outbox: Outbox
+    ui_watch: UiWatch
+    _started: bool = field(default=False, repr=False)
+
+    def start(self) -> None:
+        """Open the devices on a worker thread and let their events flow. Returns at once."""
+        if self._started:
+            return
+        self._started = True
+        self.devices.connect(self.events.put)
+        self.workers.submit(self.devices.open_all)
+
+    def close(self) -> None:
+        self.workers.shutdown(wait=False)
+        self.devices.close_all()
+        self.backend.close()
+        self.outbox.close()
+
+
+def build(config: KioskConfig, *,
+          card_reader: Device | None = None,
+          printer: Device | None = None,
+          scanner: Device | None = None,
+          camera: Device | None = None,
+          backend: BackendClient | None = None,
+          outbox: Outbox | None = None,
+          clock: Clock | None = None,
+          dispatcher: Dispatcher | None = None,
+          registry: Registry | None = None,
+          ui_watch: UiWatch | None = None) -> Kiosk:
+    clock = clock or SystemClock()
+    dispatcher = dispatcher or ImmediateDispatcher()
+    registry = registry or builtin_registry()
+    overrides: dict[str, Any] = {"card_reader": card_reader, "printer": printer,
+                                 "scanner": scanner, "camera": camera}
+    devices = DeviceHub(config, registry, overrides)
+    events = EventQueue(dispatcher)
+    idle_s, warning_s = config.idle_limits
+    session = Session(clock=clock, idle_s=idle_s, warning_s=warning_s,
+                      default_language=config.language)
+    events.subscribe(devices.on_device_event)
+    events.subscribe(session.on_device_event)
+    return Kiosk(
+        config=config,
+        clock=clock,
+        dispatcher=dispatcher,
+        registry=registry,
+        devices=devices,
+        events=events,
+        session=session,
+        workers=Workers(dispatcher),
+        backend=backend or BackendClient(config.backend.url, timeout_s=config.backend.timeout_s),
+        outbox=outbox or Outbox(config.outbox_path, clock=clock),
+        ui_watch=ui_watch or UiWatch(),
+    )

@@ -1,0 +1,108 @@
+"""The ``huduma-kiosk`` command: the kiosk itself, and the technician's tools over SSH.
+
+    huduma-kiosk run [--role kiosk|agent] [--demo] [--config FILE]
+    huduma-kiosk doctor [--json] [--demo] [--config FILE] [--language en|sw]
+
+Exit status: 0 when all is well, 1 when something a citizen needs is down, 2 for a refused
+config or a wrong command line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from kiosk_app import __version__
+from kiosk_app.config import DEFAULT_CONFIG_PATH, ConfigError, KioskConfig, load_config
+from kiosk_app.i18n import LANGUAGES
+from kiosk_app.logs import setup_logging
+
+EXIT_OK, EXIT_DOWN, EXIT_USAGE = 0, 1, 2
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help=f"the config file (default: $HUDUMA_KIOSK_CONFIG or {DEFAULT_CONFIG_PATH})")
+    parser.add_argument("--demo", action="store_true",
+                        help="demo mode: simulated devices; the built-in config unless --config is given")
+
+
+def resolve_config(args: argparse.Namespace) -> KioskConfig:
+    path = args.config or (None if args.demo else Path(os.environ.get("HUDUMA_KIOSK_CONFIG",
+                                                                      DEFAULT_CONFIG_PATH)))
+    if path is None:
+        config = KioskConfig.demo_config()
+    else:
+        config = load_config(path)
+        if args.demo:
+            config = config.model_copy(update={"demo": True})
+    role = getattr(args, "role", None)
+    if role:
+        config = config.model_copy(update={"role": role})
+    return config
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = resolve_config(args)
+    setup_logging(args.log_level)
+    # The one place the core reaches up into screens/, and only when asked to run the UI.
+    from screens.launch import run_app
+
+    return run_app(config)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from kiosk_app.bootstrap import build
+    from kiosk_app.diagnostics import run_doctor
+
+    config = resolve_config(args)
+    setup_logging("WARNING")
+    language = args.language or config.language
+    kiosk = build(config)
+    try:
+        kiosk.devices.open_all()
+        report = run_doctor(kiosk)
+    finally:
+        kiosk.close()
+    if args.json:
+        print(json.dumps(report.to_dict(language), indent=2, ensure_ascii=False))
+    else:
+        print(report.table(language))
+    return EXIT_OK if report.ok else EXIT_DOWN
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="huduma-kiosk", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"huduma-kiosk {__version__}")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the kiosk's touch screen")
+    run.add_argument("--role", choices=["kiosk", "agent"], help="override the config's role")
+    _add_config_options(run)
+    run.set_defaults(func=cmd_run)
+
+    doctor = sub.add_parser("doctor", help="check config, devices, backend and outbox")
+    doctor.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    doctor.add_argument("--language", choices=sorted(LANGUAGES), help="language of the report")
+    _add_config_options(doctor)
+    doctor.set_defaults(func=cmd_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(err.bilingual(), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

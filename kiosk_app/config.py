@@ -1,0 +1,281 @@
+"""The kiosk's configuration: one typed TOML file, each field documented with its unit.
+
+    config = load_config("/etc/huduma-kiosk/config.toml")   # raises ConfigError, naming the field
+    config = KioskConfig.demo()                              # simulated devices, no file needed
+
+A file holds only what differs from the defaults. Each device family (``card_reader``,
+``printer``, ``scanner``, ``camera``) names its adapter ``kind`` and that adapter's
+``settings``; the adapter's own schema checks those settings, so a typo in a printer setting is
+refused here, at load time, with the setting's full path.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from drivers.registry import FAMILIES, Registry, builtin_registry
+from kiosk_app.i18n import N_, translator
+
+CONFIG_VERSION = 1
+DEFAULT_CONFIG_PATH = Path("/etc/huduma-kiosk/config.toml")
+Role = Literal["kiosk", "agent"]
+Language = Literal["en", "sw"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class BackendConfig(_Section):
+    url: str = "http://127.0.0.1:8765"
+    """Base URL of the kiosk API (the sandbox on loopback in demo mode)."""
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+    """Time limit of each backend call, in seconds."""
+
+    @model_validator(mode="after")
+    def _http_url(self) -> "BackendConfig":
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return self
+
+
+class TimeLimits(_Section):
+    idle_s: float = Field(default=60.0, ge=10, le=3600)
+    """Kiosk role: seconds without a touch before the "do you need more time?" warning."""
+    warning_s: float = Field(default=30.0, ge=20, le=300)
+    """Kiosk role: seconds the warning counts down before the session is wiped (20 or more,
+    so that anyone can answer it: WCAG 2.2.1)."""
+    agent_idle_s: float = Field(default=900.0, ge=60, le=14400)
+    """Agent role: seconds without input before the warning."""
+    agent_warning_s: float = Field(default=60.0, ge=20, le=600)
+    """Agent role: seconds the warning counts down before the session is wiped."""
+
+
+class DisplayConfig(_Section):
+    orientation: Literal["portrait", "landscape"] = "portrait"
+    """How the touch screen stands: portrait (1080x1920) or landscape (1920x1080)."""
+    fullscreen: bool | None = None
+    """Fill the screen with no border; unset means yes in the kiosk role, no in the agent role."""
+    large_text: bool = False
+    """Start with large text switched on."""
+    high_contrast: bool = False
+    """Start with high contrast switched on."""
+    speech: bool = False
+    """Start with spoken guidance switched on."""
+
+
+class DeviceConfig(_Section):
+    kind: str = "simulator"
+    """Which adapter drives this device, by name (``simulator``, ``escpos-network``, ...)."""
+    enabled: bool = True
+    """False when this kiosk has no such device fitted."""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """The adapter's own settings (see each adapter's documentation)."""
+
+
+class DevicesConfig(_Section):
+    card_reader: DeviceConfig = DeviceConfig()
+    """The ID card reader."""
+    printer: DeviceConfig = DeviceConfig()
+    """The receipt printer."""
+    scanner: DeviceConfig = DeviceConfig()
+    """The code (QR) scanner."""
+    camera: DeviceConfig = DeviceConfig()
+    """The camera (scanning and document photos)."""
+
+    def enabled(self) -> dict[str, DeviceConfig]:
+        return {fam: getattr(self, fam) for fam in FAMILIES if getattr(self, fam).enabled}
+
+
+class KioskConfig(_Section):
+    version: int = CONFIG_VERSION
+    """Version of this file's layout; older layouts are migrated when loaded."""
+    role: Role = "kiosk"
+    """Who is at the screen: ``kiosk`` (a citizen, self-service) or ``agent`` (a BETA agent)."""
+    device_id: str = Field(default="KSK-DEMO-0001", pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")
+    """This device's id as enrolled with the backend (capitals, digits and dashes)."""
+    language: Language = "en"
+    """The language a new session starts in: ``en`` or ``sw``."""
+    data_dir: Path = Path("/var/lib/huduma-kiosk")
+    """Where the outbox, keys and caches live (on the appliance, the data partition)."""
+    backend: BackendConfig = BackendConfig()
+    time_limits: TimeLimits = TimeLimits()
+    display: DisplayConfig = DisplayConfig()
+    devices: DevicesConfig = DevicesConfig()
+    demo: bool = False
+    """Demo mode: simulated devices, marked as a demonstration on screen."""
+
+    @property
+    def fullscreen(self) -> bool:
+        if self.display.fullscreen is not None:
+            return self.display.fullscreen
+        return self.role == "kiosk"
+
+    @property
+    def idle_limits(self) -> tuple[float, float]:
+        """(seconds before the warning, seconds of warning) for this role."""
+        t = self.time_limits
+        return (t.idle_s, t.warning_s) if self.role == "kiosk" else (t.agent_idle_s, t.agent_warning_s)
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_dir / "outbox.sqlite3"
+
+    @classmethod
+    def demo_config(cls, *, role: Role = "kiosk", data_dir: Path | None = None) -> "KioskConfig":
+        """The built-in demo: every device simulated, data in the user's own folder."""
+        if data_dir is None:
+            base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+            data_dir = base / "huduma-kiosk" / "demo"
+        return cls(role=role, demo=True, data_dir=data_dir,
+                   display=DisplayConfig(fullscreen=False))
+
+
+# --- loading, with refusals that name the field ---------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    """Dotted path of the setting, such as ``devices.printer.settings.faults``."""
+    message: str
+    """A catalogue key with ``{placeholders}``."""
+    params: dict[str, str] = field(default_factory=dict)
+
+    def render(self, language: str) -> str:
+        _ = translator(language).gettext
+        text = _(self.message).format(**self.params)
+        return f"{self.field}: {text}" if self.field else text
+
+
+class ConfigError(Exception):
+    """The configuration was refused; ``problems`` says where and why."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(self.render("en"))
+
+    def render(self, language: str) -> str:
+        _ = translator(language).gettext
+        lines = [_(N_("The configuration in {source} was refused:")).format(source=self.source)]
+        lines += [f"  - {p.render(language)}" for p in self.problems]
+        return "\n".join(lines)
+
+    def bilingual(self) -> str:
+        return f"{self.render('en')}\n\n{self.render('sw')}"
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": N_("this setting is required"),
+    "extra_forbidden": N_("unknown setting (check its spelling)"),
+    "literal_error": N_("expected one of {expected}, got {got}"),
+    "enum": N_("expected one of {expected}, got {got}"),
+    "int_parsing": N_("expected a whole number, got {got}"),
+    "int_type": N_("expected a whole number, got {got}"),
+    "int_from_float": N_("expected a whole number, got {got}"),
+    "float_parsing": N_("expected a number, got {got}"),
+    "float_type": N_("expected a number, got {got}"),
+    "bool_parsing": N_("expected true or false, got {got}"),
+    "bool_type": N_("expected true or false, got {got}"),
+    "string_type": N_("expected text, got {got}"),
+    "string_pattern_mismatch": N_("expected text of the form {expected}, got {got}"),
+    "list_type": N_("expected a list, got {got}"),
+    "dict_type": N_("expected a table of settings, got {got}"),
+    "model_type": N_("expected a table of settings, got {got}"),
+    "greater_than": N_("expected a value above {expected}, got {got}"),
+    "greater_than_equal": N_("expected a value of at least {expected}, got {got}"),
+    "less_than": N_("expected a value below {expected}, got {got}"),
+    "less_than_equal": N_("expected a value of at most {expected}, got {got}"),
+    "path_type": N_("expected a folder path, got {got}"),
+}
+_VALUE_ERROR = N_("not accepted: {detail}")
+
+
+def _problems_from(err: ValidationError, prefix: str = "") -> list[Problem]:
+    problems = []
+    for e in err.errors():
+        loc = [str(part) for part in e["loc"] if not str(part).startswith("function-")]
+        path = ".".join(([prefix] if prefix else []) + loc)
+        ctx = e.get("ctx") or {}
+        expected = ctx.get("expected", ctx.get("gt", ctx.get("ge", ctx.get("lt", ctx.get("le", ctx.get("pattern", ""))))))
+        got = "" if e["type"] == "missing" else repr(e.get("input"))
+        key = _PYDANTIC_MESSAGES.get(e["type"])
+        if key is None:
+            detail = e["msg"].removeprefix("Value error, ")
+            problems.append(Problem(path, _VALUE_ERROR, {"detail": detail}))
+        else:
+            expected = str(expected).replace(" or ", ", ")
+            problems.append(Problem(path, key, {"expected": expected, "got": got}))
+    return problems
+
+
+def _check_devices(raw: Any, registry: Registry) -> list[Problem]:
+    """Check each device's kind and the adapter's own settings, from the raw table, so these
+    problems are listed even when other parts of the file are refused too."""
+    problems: list[Problem] = []
+    if not isinstance(raw, dict):
+        return problems  # the model's own check names this one
+    for family in FAMILIES:
+        dev = raw.get(family)
+        if not isinstance(dev, dict) or dev.get("enabled", True) is False:
+            continue
+        kind = dev.get("kind", DeviceConfig().kind)
+        kinds = registry.kinds(family)
+        if kind not in kinds:
+            problems.append(Problem(f"devices.{family}.kind", _PYDANTIC_MESSAGES["literal_error"],
+                                    {"expected": ", ".join(kinds), "got": repr(kind)}))
+            continue
+        settings = dev.get("settings", {})
+        if not isinstance(settings, dict):
+            continue
+        try:
+            registry.parse_settings(family, kind, settings)
+        except ValidationError as err:
+            problems += _problems_from(err, f"devices.{family}.settings")
+    return problems
+
+
+def _migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older file's layout up to CONFIG_VERSION (there is only version 1 so far)."""
+    return raw
+
+
+def parse_config(raw: dict[str, Any], *, source: str = "<config>",
+                 registry: Registry | None = None) -> KioskConfig:
+    version = raw.get("version", CONFIG_VERSION)
+    if not isinstance(version, int) or not 1 <= version <= CONFIG_VERSION:
+        raise ConfigError(source, [Problem("version", _PYDANTIC_MESSAGES["less_than_equal"],
+                                           {"expected": str(CONFIG_VERSION), "got": repr(version)})])
+    raw = _migrate(raw)
+    problems = []
+    config = None
+    try:
+        config = KioskConfig.model_validate(raw)
+    except ValidationError as err:
+        problems += _problems_from(err)
+    problems += _check_devices(raw.get("devices", {}), registry or builtin_registry())
+    if problems or config is None:
+        raise ConfigError(source, problems)
+    return config
+
+
+def load_config(path: str | os.PathLike[str], *, registry: Registry | None = None) -> KioskConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), [Problem("", N_("there is no such file"))]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(str(path), [Problem("", N_("the file cannot be read ({detail})"),
+                                              {"detail": type(err).__name__})]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(str(path), [Problem("", N_("this is not valid TOML: {detail}"),
+                                              {"detail": str(err)})]) from None
+    return parse_config(raw, source=str(path), registry=registry)

@@ -1,0 +1,4 @@
+"""The outbox: every write that matters, kept on disk until the backend has it."""
+from kiosk_app.outbox.store import Outbox, OutboxError, OutboxStatus, OutboxSummary
+
+__all__ = ["Outbox", "OutboxError", "OutboxStatus", "OutboxSummary"]

@@ -1,0 +1,266 @@
+"""The customer session: one state machine for the kiosk and agent roles.
+
+States are an enum with named sets and one setter, :meth:`Session._set_state`, which checks the
+move against :data:`TRANSITIONS` and tells the listeners. The role changes policies (time
+limits, who confirms), not the flow.
+
+The inactivity limit follows WCAG 2.2.1: after ``idle_s`` with no touch the session warns and
+offers more time, counting down ``warning_s``; then it wipes everything a person entered and
+goes back to the attract screen. States where money or a submission is in flight pause the
+limit (:data:`UNTIMED`): those have their own time limits.
+
+Listeners are plain objects with any of these methods, called on the UI thread::
+
+    on_session_state_changed(session, old, new)
+    on_session_time_warning(session, seconds_left)
+    on_session_time_extended(session)
+    on_session_wiped(session, reason)
+
+Example, with no display at all::
+
+    session = Session(clock=ManualClock(), idle_s=60, warning_s=30)
+    session.start("sw")                 # ATTRACT -> HOME
+    clock.advance(61); session.tick()   # warning, 30 s to answer
+    session.more_time()                 # counting from zero again
+"""
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from drivers.events import CardInserted, CardRemoved, CodeScanned, DeviceEvent
+from kiosk_app.clock import Clock
+from kiosk_app.i18n import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+
+class SessionState(enum.Enum):
+    ATTRACT = "attract"
+    """Nobody is using the kiosk: the moving welcome, touch to start, language."""
+    HOME = "home"
+    """What would you like to do: new application, check status, queue ticket."""
+    IDENTIFY = "identify"
+    """ID card, digital-ID QR, or typed details."""
+    CATALOGUE = "catalogue"
+    FORM = "form"
+    REVIEW = "review"
+    PAYMENT = "payment"
+    SUBMITTING = "submitting"
+    RECEIPT = "receipt"
+    STATUS_CHECK = "status_check"
+    QUEUE_TICKET = "queue_ticket"
+    FEEDBACK = "feedback"
+    THANK_YOU = "thank_you"
+
+
+S = SessionState
+
+#: Every state in which someone is using the kiosk.
+IN_SESSION = frozenset(S) - {S.ATTRACT}
+#: States whose own time limits apply instead of the inactivity limit.
+UNTIMED = frozenset({S.ATTRACT, S.PAYMENT, S.SUBMITTING})
+#: States from which "cancel" asks for confirmation: something entered would be lost.
+CANCEL_NEEDS_CONFIRMATION = frozenset({S.IDENTIFY, S.CATALOGUE, S.FORM, S.REVIEW})
+
+TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
+    S.ATTRACT: frozenset({S.HOME}),
+    S.HOME: frozenset({S.IDENTIFY, S.STATUS_CHECK, S.QUEUE_TICKET}),
+    S.IDENTIFY: frozenset({S.CATALOGUE, S.HOME}),
+    S.CATALOGUE: frozenset({S.FORM, S.HOME}),
+    S.FORM: frozenset({S.REVIEW, S.CATALOGUE}),
+    S.REVIEW: frozenset({S.PAYMENT, S.SUBMITTING, S.FORM}),
+    S.PAYMENT: frozenset({S.SUBMITTING, S.REVIEW}),
+    S.SUBMITTING: frozenset({S.RECEIPT}),
+    S.RECEIPT: frozenset({S.FEEDBACK, S.HOME}),
+    S.STATUS_CHECK: frozenset({S.FEEDBACK, S.HOME}),
+    S.QUEUE_TICKET: frozenset({S.FEEDBACK, S.HOME}),
+    S.FEEDBACK: frozenset({S.THANK_YOU}),
+    S.THANK_YOU: frozenset({S.ATTRACT}),
+}
+# Any state in a session may end it (cancel, time limit, thank you): wipe() is that move.
+for _state in IN_SESSION:
+    TRANSITIONS[_state] = TRANSITIONS[_state] | {S.ATTRACT}
+
+
+class TimerPhase(enum.Enum):
+    OFF = "off"
+    COUNTING = "counting"
+    WARNING = "warning"
+
+
+class WipeReason(str, enum.Enum):
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+@dataclass
+class SessionData:
+    """What a person entered or a device read during one session. Personal data: fields are
+    hidden from repr so a stray log line cannot show them; all of it goes at wipe()."""
+
+    language: str = "en"
+    identity: Any = field(default=None, repr=False)
+    service_code: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict, repr=False)
+    phone: str | None = field(default=None, repr=False)
+    card_reader: str | None = None
+    scanned: list[str] = field(default_factory=list, repr=False)
+
+    def holds_personal_data(self) -> bool:
+        return bool(self.identity or self.answers or self.phone or self.scanned)
+
+
+class Session:
+    def __init__(self, *, clock: Clock, idle_s: float, warning_s: float,
+                 default_language: str = "en") -> None:
+        if default_language not in LANGUAGES:
+            raise ValueError(f"unknown language {default_language!r}")
+        self._clock = clock
+        self.idle_s = idle_s
+        self.warning_s = warning_s
+        self.default_language = default_language
+        self._state = S.ATTRACT
+        self.data = SessionData(language=default_language)
+        self._listeners: list[object] = []
+        self._phase = TimerPhase.OFF
+        self._last_activity = clock.monotonic()
+        self._warned_at = 0.0
+        self.extensions = 0
+        """How many times "more time" was asked for in this session."""
+
+    # -- listeners --------------------------------------------------------------------------
+    def add_listener(self, listener: object) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: object) -> None:
+        self._listeners.remove(listener)
+
+    def _notify(self, method: str, *args: object) -> None:
+        for listener in list(self._listeners):
+            fn = getattr(listener, method, None)
+            if fn is not None:
+                fn(self, *args)
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def state(self) -> SessionState:
+        return self._state
+
+    @property
+    def language(self) -> str:
+        return self.data.language
+
+    def _set_state(self, new: SessionState) -> None:
+        old = self._state
+        if new is old:
+            return
+        if new not in TRANSITIONS[old]:
+            raise InvalidTransition(f"{old.value} -> {new.value}")
+        self._state = new
+        log.info("session %s -> %s", old.value, new.value)
+        if new in UNTIMED:
+            self._phase = TimerPhase.OFF
+        else:
+            self._restart_timer()
+        self._notify("on_session_state_changed", old, new)
+
+    def go(self, new: SessionState) -> None:
+        """Move to ``new`` (a touch asked for it): counts as activity."""
+        self._set_state(new)
+        self.touch()
+
+    # -- actions ----------------------------------------------------------------------------
+    def set_language(self, language: str) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}")
+        self.data.language = language
+        self.touch()
+
+    def start(self, language: str | None = None) -> None:
+        """From the attract screen: a person touched it (and maybe chose a language)."""
+        if language is not None:
+            self.set_language(language)
+        self._set_state(S.HOME)
+
+    def cancel(self) -> None:
+        """The person chose to stop (after confirming, where that is asked)."""
+        self.wipe(WipeReason.CANCELLED)
+
+    def finish(self) -> None:
+        self.wipe(WipeReason.FINISHED)
+
+    def wipe(self, reason: WipeReason) -> None:
+        """Forget everything of this session and go back to the attract screen."""
+        if self._state is S.ATTRACT and not self.data.holds_personal_data():
+            return
+        self.data = SessionData(language=self.default_language)
+        self.extensions = 0
+        self._phase = TimerPhase.OFF
+        log.info("session wiped (%s)", reason.value)
+        self._notify("on_session_wiped", reason)
+        self._set_state(S.ATTRACT)
+
+    # -- the inactivity limit ---------------------------------------------------------------
+    @property
+    def timer_phase(self) -> TimerPhase:
+        return self._phase
+
+    def _restart_timer(self) -> None:
+        self._phase = TimerPhase.COUNTING
+        self._last_activity = self._clock.monotonic()
+
+    def touch(self) -> None:
+        """Any sign of a person: a touch, a key, a card, a scan."""
+        if self._state in UNTIMED:
+            return
+        was_warning = self._phase is TimerPhase.WARNING
+        self._restart_timer()
+        if was_warning:
+            self.extensions += 1
+            self._notify("on_session_time_extended")
+
+    def more_time(self) -> None:
+        """The person answered the warning: "I need more time"."""
+        self.touch()
+
+    @property
+    def seconds_left(self) -> float | None:
+        """In the warning, the seconds until the wipe; otherwise None."""
+        if self._phase is not TimerPhase.WARNING:
+            return None
+        return max(0.0, self.warning_s - (self._clock.monotonic() - self._warned_at))
+
+    def tick(self) -> None:
+        """Check the time limit. The app calls this a few times a second on the UI thread."""
+        if self._phase is TimerPhase.COUNTING:
+            if self._clock.monotonic() - self._last_activity >= self.idle_s:
+                self._phase = TimerPhase.WARNING
+                self._warned_at = self._clock.monotonic()
+                self._notify("on_session_time_warning", self.warning_s)
+        elif self._phase is TimerPhase.WARNING:
+            if self._clock.monotonic() - self._warned_at >= self.warning_s:
+                self.wipe(WipeReason.TIMED_OUT)
+
+    # -- device events (UI thread, from the event queue) ------------------------------------
+    def on_device_event(self, event: DeviceEvent) -> None:
+        if isinstance(event, CardInserted):
+            self.data.card_reader = event.reader
+            if self._state is S.ATTRACT:
+                self.start()
+            if self._state is S.HOME:
+                self._set_state(S.IDENTIFY)
+            self.touch()
+        elif isinstance(event, CardRemoved):
+            self.data.card_reader = None
+        elif isinstance(event, CodeScanned):
+            if self._state in IN_SESSION:
+                self.data.scanned.append(event.text)
+                self.touch()

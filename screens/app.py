@@ -1,0 +1,138 @@
+"""The Kivy App: a ScreenManager showing the screen for the session's state, the device
+banner above it, and the time-limit warning over it.
+
+The App is thin on purpose: it builds the kiosk through ``bootstrap.build`` (with the Kivy
+dispatcher), gives each screen its presenter, follows the session's state, and ticks the
+session's time limit. It holds no domain logic.
+
+    from screens.launch import run_app
+    run_app(config)                   # sets the window up first, then imports this module
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk_app.bootstrap import Kiosk, build
+from kiosk_app.config import KioskConfig
+from kiosk_app.session import Session, SessionState
+from kiosk_app.ui_watch import UiWatch
+from screens.attract.attract import AttractPresenter, AttractView
+from screens.base import Presenter, View
+from screens.dispatch import KivyDispatcher
+from screens.home.home import HomePresenter, HomeView
+from screens.i18n import Translator
+from screens.unavailable.unavailable import UnavailablePresenter, UnavailableView
+from screens.widgets.banner import DeviceBanner, DeviceBannerPresenter
+from screens.widgets.timeout import TimeoutPresenter, TimeoutWarning
+
+log = logging.getLogger(__name__)
+
+#: The screens, by name: each view with its presenter (KivyMD-style screen registry).
+SCREENS: dict[str, tuple[type[View], type[Presenter]]] = {
+    "attract": (AttractView, AttractPresenter),
+    "home": (HomeView, HomePresenter),
+    "unavailable": (UnavailableView, UnavailablePresenter),
+}
+#: Which screen shows each session state; states with no screen of their own yet say so.
+SCREEN_FOR_STATE: dict[SessionState, str] = {
+    SessionState.ATTRACT: "attract",
+    SessionState.HOME: "home",
+}
+TICK_S = 0.25
+"""How often the session's time limit is checked, in seconds."""
+BANNER_REFRESH_S = 30.0
+"""How often the devices and the backend are asked for their state, in seconds."""
+
+_KV_WIDGETS = "screens/widgets/widgets.kv"
+
+
+class HudumaApp(App):
+    title = "Huduma Kiosk"
+
+    def __init__(self, config: KioskConfig, *, kiosk: Kiosk | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kiosk_config = config
+        if kiosk is None:
+            watch = UiWatch()
+            kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch)
+        self.kiosk = kiosk
+        self.tr = Translator(kiosk.session.language)
+        self.views: dict[str, View] = {}
+        self.manager: ScreenManager | None = None
+        self.banner_presenter: DeviceBannerPresenter | None = None
+        self.timeout_warning: TimeoutWarning | None = None
+
+    # -- building ---------------------------------------------------------------------------
+    def build(self) -> BoxLayout:
+        from pathlib import Path
+
+        Builder.load_file(str(Path(__file__).with_name("widgets") / "widgets.kv"))
+        for view_cls, _presenter_cls in SCREENS.values():
+            Builder.load_file(str(view_cls.kv_path()))
+
+        root = BoxLayout(orientation="vertical")
+        self.banner_presenter = DeviceBannerPresenter(self.kiosk, self.tr)
+        banner = DeviceBanner()
+        banner.presenter = self.banner_presenter
+        root.add_widget(banner)
+
+        self.manager = ScreenManager(transition=NoTransition())
+        for name, (view_cls, presenter_cls) in SCREENS.items():
+            view = view_cls(name=name, tr=self.tr, presenter=presenter_cls(self.kiosk, self.tr))
+            self.views[name] = view
+            self.manager.add_widget(view)
+        root.add_widget(self.manager)
+
+        timeout_presenter = TimeoutPresenter(self.kiosk, self.tr)
+        self.timeout_warning = TimeoutWarning(tr=self.tr)
+        self.timeout_warning.presenter = timeout_presenter
+        self._timeout_presenter = timeout_presenter
+
+        self.kiosk.session.add_listener(self)
+        self.manager.current = self.screen_for(self.kiosk.session.state)
+        return root
+
+    def screen_for(self, state: SessionState) -> str:
+        return SCREEN_FOR_STATE.get(state, "unavailable")
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def on_start(self) -> None:
+        if self.kiosk_config.role == "kiosk":
+            Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        self.kiosk.start()
+        Clock.schedule_interval(self._tick, TICK_S)
+        Clock.schedule_interval(lambda _dt: self.banner_presenter.refresh(), BANNER_REFRESH_S)
+        self.banner_presenter.refresh()
+
+    def on_stop(self) -> None:
+        self.kiosk.close()
+
+    def _tick(self, _dt: float) -> None:
+        with self.kiosk.ui_watch.measure("session.tick"):
+            self.kiosk.session.tick()
+            self._timeout_presenter.update_countdown()
+
+    # -- kiosk lockdown: no key or gesture leaves the app -----------------------------------
+    def _on_keyboard(self, _window: object, key: int, *_args: object) -> bool:
+        # Escape (27), Back on Android (1001) and the F-keys are swallowed; typing still works.
+        return key in (27, 1001) or 282 <= key <= 293
+
+    def _on_request_close(self, *_args: object, **_kwargs: object) -> bool:
+        log.info("a request to close the kiosk window was refused")
+        return True
+
+    # -- following the session --------------------------------------------------------------
+    def on_session_state_changed(self, session: Session, old: SessionState, new: SessionState) -> None:
+        """UI thread."""
+        if self.manager is not None:
+            self.manager.current = self.screen_for(new)
+        if new is SessionState.ATTRACT and self.tr.language != session.language:
+            self.tr.switch(session.language)
