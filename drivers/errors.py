@@ -76,3 +76,24 @@ class AdapterUnusable(DeviceError):
 
     status = DeviceStatus.NO_DEVICE
     reason = Reason.ADAPTER_UNUSABLE
+
+
+_BY_REASON: dict[Reason, type[DeviceError]] = {
+    Reason.PAPER_OUT: PaperOut,
+    Reason.COVER_OPEN: CoverOpen,
+    Reason.CARD_BADLY_INSERTED: CardBadlyInserted,
+    Reason.ADAPTER_UNUSABLE: AdapterUnusable,
+}
+_BY_STATUS: dict[DeviceStatus, type[DeviceError]] = {
+    DeviceStatus.NO_DEVICE: NoDevice,
+    DeviceStatus.OFFLINE: DeviceOffline,
+    DeviceStatus.HARDWARE_ERROR: HardwareError,
+    DeviceStatus.USER_ERROR: UserError,
+    DeviceStatus.BUSY: DeviceBusy,
+}
+
+
+def error_for(state: DeviceState) -> DeviceError:
+    """The most specific error for a state that is not usable (PaperOut for paper out, ...)."""
+    cls = (_BY_REASON.get(state.reason) if state.reason else None) or _BY_STATUS[state.status]
+    return cls(state.detail, reason=state.reason)

@@ -15,14 +15,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from drivers.base import AdapterSettings, Device
-from drivers.errors import (
-    DeviceBusy,
-    DeviceError,
-    DeviceOffline,
-    HardwareError,
-    NoDevice,
-    UserError,
-)
+from drivers.errors import error_for
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 #: Faults that every simulator can show, most serious first.
@@ -33,13 +26,6 @@ COMMON_FAULTS: dict[str, DeviceState] = {
     "busy": DeviceState(DeviceStatus.BUSY, None, "simulated: busy"),
 }
 
-_ERRORS: dict[DeviceStatus, type[DeviceError]] = {
-    DeviceStatus.NO_DEVICE: NoDevice,
-    DeviceStatus.OFFLINE: DeviceOffline,
-    DeviceStatus.HARDWARE_ERROR: HardwareError,
-    DeviceStatus.USER_ERROR: UserError,
-    DeviceStatus.BUSY: DeviceBusy,
-}
 _SEVERITY = [DeviceStatus.NO_DEVICE, DeviceStatus.OFFLINE, DeviceStatus.HARDWARE_ERROR,
              DeviceStatus.USER_ERROR, DeviceStatus.BUSY, DeviceStatus.ONLINE]
 
@@ -122,8 +108,7 @@ class SimulatedDevice(Device):
             time.sleep(self.latency_s)
         state = self._current()
         if not state.usable:
-            error = _ERRORS[state.status](state.detail, reason=state.reason)
-            raise error
+            raise error_for(state)
 
     # -- lifecycle --------------------------------------------------------------------------
     def open(self) -> None:

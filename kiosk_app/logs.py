@@ -20,7 +20,7 @@ _PATTERNS = [
     # MRZ lines and fragments: capitals, digits and at least one filler '<', 10+ long.
     re.compile(r"(?=[A-Z0-9<]*<)[A-Z0-9<]{10,}"),
     # Keys, MACs, APDUs, hashes: 16+ hex digits, with or without spaces between bytes.
-    re.compile(r"\b(?:[0-9A-Fa-f]{2}[ :]?){8,}\b"),
+    re.compile(r"\b[0-9A-Fa-f]{2}(?:[ :]?[0-9A-Fa-f]{2}){7,}\b"),
     # Kenyan phone numbers: 07xx / 01xx / 2547xx / +254 1xx, with optional spaces.
     re.compile(r"(?<!\d)(?:\+?254|0)[ -]?[17]\d{2}[ -]?\d{3}[ -]?\d{3}(?!\d)"),
     # ID, passport and document numbers: an optional letter prefix and 6+ digits.
@@ -52,7 +52,13 @@ class RedactingFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            # Handlers reuse exc_text when it is set: give them the masked traceback.
+            record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 _installed = False

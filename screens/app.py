@@ -11,6 +11,7 @@ session's time limit. It holds no domain logic.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
@@ -51,9 +52,6 @@ TICK_S = 0.25
 BANNER_REFRESH_S = 30.0
 """How often the devices and the backend are asked for their state, in seconds."""
 
-_KV_WIDGETS = "screens/widgets/widgets.kv"
-
-
 class HudumaApp(App):
     title = "Huduma Kiosk"
 
@@ -72,11 +70,10 @@ class HudumaApp(App):
 
     # -- building ---------------------------------------------------------------------------
     def build(self) -> BoxLayout:
-        from pathlib import Path
-
-        Builder.load_file(str(Path(__file__).with_name("widgets") / "widgets.kv"))
-        for view_cls, _presenter_cls in SCREENS.values():
-            Builder.load_file(str(view_cls.kv_path()))
+        for path in [Path(__file__).with_name("widgets") / "widgets.kv",
+                     *(view.kv_path() for view, _presenter in SCREENS.values())]:
+            if str(path) not in Builder.files:  # rules loaded twice would build widgets twice
+                Builder.load_file(str(path))
 
         root = BoxLayout(orientation="vertical")
         self.banner_presenter = DeviceBannerPresenter(self.kiosk, self.tr)
@@ -108,11 +105,17 @@ class HudumaApp(App):
         if self.kiosk_config.role == "kiosk":
             Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         self.kiosk.start()
-        Clock.schedule_interval(self._tick, TICK_S)
-        Clock.schedule_interval(lambda _dt: self.banner_presenter.refresh(), BANNER_REFRESH_S)
+        self._clock_events = [
+            Clock.schedule_interval(self._tick, TICK_S),
+            Clock.schedule_interval(lambda _dt: self.banner_presenter.refresh(), BANNER_REFRESH_S),
+        ]
         self.banner_presenter.refresh()
 
     def on_stop(self) -> None:
+        for event in getattr(self, "_clock_events", []):
+            event.cancel()
+        if self.kiosk_config.role == "kiosk":
+            Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         self.kiosk.close()
 
     def _tick(self, _dt: float) -> None:

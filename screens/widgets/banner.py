@@ -10,9 +10,9 @@ from typing import Any
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from drivers.status import DeviceState
 from kiosk_app.backend import Health
 from kiosk_app.device_words import FALLBACK_WORDS, describe
+from kiosk_app.devices import DeviceState
 from kiosk_app.i18n import N_
 from screens.base import Presenter
 

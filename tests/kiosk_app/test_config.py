@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk_app.config import ConfigError, KioskConfig, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refusal(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return info.value.render("en").splitlines()[1:]
+
+
+def test_demo_config_needs_no_file() -> None:
+    config = KioskConfig.demo_config(data_dir=Path("/tmp/x"))
+    assert config.demo and config.role == "kiosk" and not config.fullscreen
+    assert {f: d.kind for f, d in config.devices.enabled().items()} == {
+        "card_reader": "simulator", "printer": "simulator", "scanner": "simulator",
+        "camera": "simulator"}
+
+
+def test_a_file_holds_only_what_differs(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, """
+role = "agent"
+device_id = "AGT-KSM-0042"
+language = "sw"
+[time_limits]
+agent_idle_s = 1200
+[devices.printer]
+kind = "simulator"
+settings = { paper_width_mm = 58 }
+[devices.camera]
+enabled = false
+"""))
+    assert config.role == "agent" and config.language == "sw"
+    assert config.idle_limits == (1200.0, 60.0)
+    assert config.fullscreen is False  # agents keep their window
+    assert config.devices.printer.settings == {"paper_width_mm": 58}
+    assert list(config.devices.enabled()) == ["card_reader", "printer", "scanner"]
+
+
+def test_refusal_names_every_field_and_what_was_expected(tmp_path: Path) -> None:
+    lines = refusal(write(tmp_path, """
+role = "kisok"
+device_id = "ksk 1"
+[time_limits]
+idle_s = "soon"
+warning_s = 5
+[backend]
+url = "ftp://example"
+[devices.printer]
+kind = "escpos-netwrk"
+[devices.camera]
+settings = { fps = 0, colour = true }
+"""))
+    assert lines == [
+        "  - role: expected one of 'kiosk', 'agent', got 'kisok'",
+        "  - device_id: expected text of the form ^[A-Z0-9][A-Z0-9-]{2,31}$, got 'ksk 1'",
+        "  - backend: not accepted: url must start with http:// or https://",
+        "  - time_limits.idle_s: expected a number, got 'soon'",
+        "  - time_limits.warning_s: expected a value of at least 20.0, got 5",
+        "  - devices.printer.kind: expected one of simulator, got 'escpos-netwrk'",
+        "  - devices.camera.settings.fps: expected a value above 0.0, got 0",
+        "  - devices.camera.settings.colour: unknown setting (check its spelling)",
+    ]
+
+
+def test_refusal_is_given_in_kiswahili_too(tmp_path: Path) -> None:
+    path = write(tmp_path, 'role = "kisok"\n[devices.scanner]\nsettings = { faults = ["paper_out"] }\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    sw = info.value.render("sw").splitlines()
+    assert sw[0] == f"Mipangilio katika {path} imekataliwa:"
+    assert sw[1] == "  - role: ilitarajiwa moja kati ya 'kiosk', 'agent', imepatikana 'kisok'"
+    assert sw[2] == ("  - devices.scanner.settings.faults: ilitarajiwa moja kati ya busy, "
+                     "hardware_error, no_device, offline, imepatikana ['paper_out']")
+    assert info.value.bilingual().startswith(info.value.render("en") + "\n\n" + sw[0])
+
+
+def test_broken_toml_says_where(tmp_path: Path) -> None:
+    assert refusal(write(tmp_path, 'role = "kiosk\n')) == [
+        "  - this is not valid TOML: Illegal character '\\n' (at line 1, column 14)"]
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    assert refusal(tmp_path / "nope.toml") == ["  - there is no such file"]
+    (tmp_path / "bin.toml").write_bytes(b"\xff\xfe\x00garbage")
+    assert refusal(tmp_path / "bin.toml") == ["  - the file cannot be read (UnicodeDecodeError)"]
+
+
+def test_a_newer_layout_is_refused(tmp_path: Path) -> None:
+    assert refusal(write(tmp_path, "version = 7\n")) == [
+        "  - version: expected a value of at most 1, got 7"]
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_.]+)` \|", readme, flags=re.M))
+
+    def fields(model: type, prefix: str = "") -> set[str]:
+        out = set()
+        for name, info in model.model_fields.items():
+            annotation = info.annotation
+            if isinstance(annotation, type) and hasattr(annotation, "model_fields") and name != "devices":
+                out |= fields(annotation, f"{prefix}{name}.")
+            elif name != "devices":
+                out.add(prefix + name)
+        return out
+
+    expected = fields(KioskConfig) | {"devices.<family>.kind", "devices.<family>.enabled",
+                                      "devices.<family>.settings"}
+    documented |= set(re.findall(r"^\| `(devices\.<family>\.[a-z_]+)` \|", readme, flags=re.M))
+    assert expected - documented == set()
+    for name, info in KioskConfig.model_fields.items():
+        assert info.description or info.annotation.__doc__, name

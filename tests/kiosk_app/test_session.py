@@ -1,0 +1,179 @@
+"""The session state machine, its time limit and its wipe: plain Python, no Kivy."""
+from __future__ import annotations
+
+import pytest
+
+from drivers.events import CardInserted, CardRemoved, CodeScanned
+from kiosk_app.clock import ManualClock
+from kiosk_app.session import (
+    IN_SESSION,
+    TRANSITIONS,
+    InvalidTransition,
+    Session,
+    SessionState as S,
+    TimerPhase,
+    WipeReason,
+)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def on_session_state_changed(self, session, old, new) -> None:
+        self.calls.append(("state", old.value, new.value))
+
+    def on_session_time_warning(self, session, seconds_left) -> None:
+        self.calls.append(("warning", seconds_left))
+
+    def on_session_time_extended(self, session) -> None:
+        self.calls.append(("extended",))
+
+    def on_session_wiped(self, session, reason) -> None:
+        self.calls.append(("wiped", reason.value, session.data.holds_personal_data()))
+
+
+@pytest.fixture
+def session(clock: ManualClock) -> Session:
+    return Session(clock=clock, idle_s=60, warning_s=30)
+
+
+@pytest.fixture
+def rec(session: Session) -> Recorder:
+    recorder = Recorder()
+    session.add_listener(recorder)
+    return recorder
+
+
+def walk(session: Session, *states: S) -> None:
+    for state in states:
+        session.go(state)
+
+
+def test_a_paid_application_walks_the_whole_flow(session: Session, rec: Recorder) -> None:
+    session.start("sw")
+    walk(session, S.IDENTIFY, S.CATALOGUE, S.FORM, S.REVIEW, S.PAYMENT, S.SUBMITTING,
+         S.RECEIPT, S.FEEDBACK, S.THANK_YOU)
+    session.finish()
+    assert [c[2] for c in rec.calls if c[0] == "state"] == [
+        "home", "identify", "catalogue", "form", "review", "payment", "submitting", "receipt",
+        "feedback", "thank_you", "attract"]
+    assert rec.calls[-2] == ("wiped", "finished", False)
+
+
+def test_moves_outside_the_table_are_refused(session: Session) -> None:
+    with pytest.raises(InvalidTransition, match="attract -> payment"):
+        session.go(S.PAYMENT)
+    session.start()
+    with pytest.raises(InvalidTransition, match="home -> submitting"):
+        session.go(S.SUBMITTING)
+    assert session.state is S.HOME
+
+
+def test_every_state_can_end_the_session_and_every_state_is_reachable() -> None:
+    reachable = {S.ATTRACT}
+    frontier = [S.ATTRACT]
+    while frontier:
+        for nxt in TRANSITIONS[frontier.pop()]:
+            if nxt not in reachable:
+                reachable.add(nxt)
+                frontier.append(nxt)
+    assert reachable == set(S)
+    assert all(S.ATTRACT in TRANSITIONS[s] for s in IN_SESSION)
+
+
+def test_time_limit_warns_offers_more_time_then_wipes(session: Session, rec: Recorder,
+                                                      clock: ManualClock) -> None:
+    session.start("sw")
+    walk(session, S.IDENTIFY, S.CATALOGUE, S.FORM)
+    session.data.answers["surname"] = "personal"
+    session.data.phone = "0712345678"
+    rec.calls.clear()
+
+    clock.advance(59.9); session.tick()
+    assert rec.calls == [] and session.timer_phase is TimerPhase.COUNTING
+    clock.advance(0.1); session.tick()
+    assert rec.calls == [("warning", 30)] and session.seconds_left == 30
+
+    clock.advance(12); session.tick()
+    assert session.seconds_left == 18
+    session.more_time()
+    assert rec.calls[-1] == ("extended",) and session.extensions == 1
+    assert session.timer_phase is TimerPhase.COUNTING and session.seconds_left is None
+
+    clock.advance(60); session.tick()
+    clock.advance(29.9); session.tick()
+    assert session.state is S.FORM
+    clock.advance(0.1); session.tick()
+    assert rec.calls[2:] == [("warning", 30), ("wiped", "timed_out", False),
+                             ("state", "form", "attract")]
+    assert session.state is S.ATTRACT
+    assert session.data.answers == {} and session.data.phone is None
+    assert session.language == "en"  # back to the kiosk's own language for the next person
+    assert session.timer_phase is TimerPhase.OFF and session.extensions == 0
+
+
+def test_a_touch_resets_the_limit(session: Session, rec: Recorder, clock: ManualClock) -> None:
+    session.start()
+    for _ in range(5):
+        clock.advance(50); session.tick()
+        session.touch()
+    assert [c for c in rec.calls if c[0] != "state"] == []
+
+
+def test_payment_and_submission_are_never_cut_by_the_limit(session: Session, rec: Recorder,
+                                                           clock: ManualClock) -> None:
+    session.start()
+    walk(session, S.IDENTIFY, S.CATALOGUE, S.FORM, S.REVIEW, S.PAYMENT)
+    clock.advance(600); session.tick(); session.tick()
+    assert session.state is S.PAYMENT and session.timer_phase is TimerPhase.OFF
+    session.go(S.SUBMITTING)
+    clock.advance(600); session.tick()
+    session.go(S.RECEIPT)  # back under the limit, counting from the receipt
+    clock.advance(60); session.tick()
+    assert rec.calls[-1] == ("warning", 30)
+
+
+def test_no_limit_on_the_attract_screen(session: Session, rec: Recorder, clock: ManualClock) -> None:
+    clock.advance(10_000); session.tick()
+    assert rec.calls == [] and session.timer_phase is TimerPhase.OFF
+
+
+def test_cancel_wipes_everything(session: Session, rec: Recorder) -> None:
+    session.start("sw")
+    session.go(S.IDENTIFY)
+    session.data.identity = object()
+    session.cancel()
+    assert rec.calls[-2:] == [("wiped", "cancelled", False), ("state", "identify", "attract")]
+    assert session.data.identity is None
+
+
+def test_personal_data_is_hidden_from_repr(session: Session) -> None:
+    session.data.phone = "0712345678"
+    session.data.answers["id_number"] = "12345678"
+    assert "0712345678" not in repr(session.data) and "12345678" not in repr(session.data)
+
+
+def test_a_card_on_the_attract_screen_starts_identification(session: Session, rec: Recorder) -> None:
+    session.on_device_event(CardInserted("card_reader", "Reader 0", b"\x3b"))
+    assert [c for c in rec.calls if c[0] == "state"] == [("state", "attract", "home"),
+                                                         ("state", "home", "identify")]
+    assert session.data.card_reader == "Reader 0"
+    session.on_device_event(CardRemoved("card_reader", "Reader 0"))
+    assert session.data.card_reader is None
+
+
+def test_a_scan_counts_as_activity_and_is_kept_for_the_session(session: Session,
+                                                               clock: ManualClock) -> None:
+    session.start()
+    clock.advance(59)
+    session.on_device_event(CodeScanned("scanner", text="HK1.x"))
+    clock.advance(59); session.tick()
+    assert session.timer_phase is TimerPhase.COUNTING and session.data.scanned == ["HK1.x"]
+    session.cancel()
+    assert session.data.scanned == []
+
+
+def test_unknown_language_is_refused(session: Session) -> None:
+    with pytest.raises(ValueError):
+        session.set_language("fr")

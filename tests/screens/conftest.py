@@ -1,0 +1,137 @@
+"""Headless Kivy: one real window (SDL offscreen, Mesa EGL) for the whole run, real widgets,
+real touches through Kivy's input dispatch. Each test builds its own App and kiosk on it."""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk_app.bootstrap import build
+from kiosk_app.config import KioskConfig
+from kiosk_app.ui_watch import UiWatch
+
+PORTRAIT = (540, 960)
+LANDSCAPE = (960, 540)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/screens" in str(item.path):
+            item.add_marker(pytest.mark.kivy)
+
+
+@pytest.fixture(scope="session")
+def window():  # noqa: ANN201
+    from screens.window import configure
+
+    # Made large enough for both orientations: the offscreen surface does not grow later.
+    configure(KioskConfig.demo_config(), size=(960, 960))
+    from kivy.base import EventLoop
+
+    EventLoop.ensure_window()
+    assert EventLoop.window is not None, "no Kivy window: is Mesa's EGL installed?"
+    return EventLoop.window
+
+
+class Ui:
+    """Drives one running App: frames, touches, waiting and screenshots."""
+
+    def __init__(self, app, window) -> None:  # noqa: ANN001
+        self.app = app
+        self.window = window
+        self.kiosk = app.kiosk
+        self.frame_times: list[float] = []
+
+    def pump(self, frames: int = 2) -> None:
+        from kivy.base import EventLoop
+
+        for _ in range(frames):
+            EventLoop.idle()
+            self.frame_times.append(time.perf_counter())
+
+    def run_for(self, seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            self.pump(1)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        end = time.perf_counter() + timeout
+        while not condition():
+            if time.perf_counter() > end:
+                raise AssertionError("timed out waiting for the UI")
+            self.pump(1)
+
+    def tap(self, widget) -> None:  # noqa: ANN001
+        from kivy.tests.common import UnitTestTouch
+
+        assert widget.get_root_window() is not None, f"{widget} is not on screen"
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.pump(1)
+        touch.touch_up()
+        self.pump(2)
+
+    def tap_at(self, x: float, y: float) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.pump(1)
+        touch.touch_up()
+        self.pump(2)
+
+    @property
+    def screen(self):  # noqa: ANN201
+        return self.app.manager.current_screen
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.window.size = size
+        self.pump(4)
+
+    def screenshot(self, path: Path) -> Path:
+        self.pump(2)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written = self.window.screenshot(str(path))  # Kivy adds a counter to the name
+        Path(written).replace(path)
+        return path
+
+
+@pytest.fixture
+def make_ui(window, tmp_path: Path) -> Iterator[Callable[..., Ui]]:  # noqa: ANN001
+    from kivy.app import App
+
+    from screens.app import HudumaApp
+    from screens.dispatch import KivyDispatcher
+
+    apps: list[HudumaApp] = []
+
+    def make(config: KioskConfig | None = None, size: tuple[int, int] = PORTRAIT, **parts) -> Ui:
+        config = config or KioskConfig.demo_config(data_dir=tmp_path / "data")
+        watch = UiWatch()
+        kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch, **parts)
+        window.size = size
+        app = HudumaApp(config, kiosk=kiosk)
+        app._run_prepare()  # builds the root, puts it in the window, dispatches on_start
+        apps.append(app)
+        ui = Ui(app, window)
+        ui.pump(3)
+        return ui
+
+    yield make
+    for app in apps:
+        if app.timeout_warning is not None and app.timeout_warning._window is not None:
+            app.timeout_warning.dismiss(animation=False)
+        app.dispatch("on_stop")
+        if app.root is not None and app.root.parent is not None:
+            window.remove_widget(app.root)
+        App._running_app = None
+
+
+@pytest.fixture
+def screenshots_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: docs/screenshots under `make screenshots`, else a temporary folder."""
+    return Path(os.environ.get("HUDUMA_SCREENSHOTS_DIR") or tmp_path / "screenshots")
