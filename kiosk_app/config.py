@@ -32,6 +32,8 @@ class _Section(BaseModel):
 
 
 class BackendConfig(_Section):
+    """The kiosk API this device talks to."""
+
     url: str = "http://127.0.0.1:8765"
     """Base URL of the kiosk API (the sandbox on loopback in demo mode)."""
     timeout_s: float = Field(default=5.0, gt=0, le=60)
@@ -45,6 +47,8 @@ class BackendConfig(_Section):
 
 
 class TimeLimits(_Section):
+    """How long a session may sit untouched, per role."""
+
     idle_s: float = Field(default=60.0, ge=10, le=3600)
     """Kiosk role: seconds without a touch before the "do you need more time?" warning."""
     warning_s: float = Field(default=30.0, ge=20, le=300)
@@ -57,6 +61,8 @@ class TimeLimits(_Section):
 
 
 class DisplayConfig(_Section):
+    """The touch screen and how the session starts on it."""
+
     orientation: Literal["portrait", "landscape"] = "portrait"
     """How the touch screen stands: portrait (1080x1920) or landscape (1920x1080)."""
     fullscreen: bool | None = None
@@ -70,6 +76,8 @@ class DisplayConfig(_Section):
 
 
 class DeviceConfig(_Section):
+    """One device: which adapter drives it, and that adapter's settings."""
+
     kind: str = "simulator"
     """Which adapter drives this device, by name (``simulator``, ``escpos-network``, ...)."""
     enabled: bool = True
@@ -79,6 +87,8 @@ class DeviceConfig(_Section):
 
 
 class DevicesConfig(_Section):
+    """The devices fitted to this kiosk, by family."""
+
     card_reader: DeviceConfig = DeviceConfig()
     """The ID card reader."""
     printer: DeviceConfig = DeviceConfig()
@@ -104,9 +114,13 @@ class KioskConfig(_Section):
     data_dir: Path = Path("/var/lib/huduma-kiosk")
     """Where the outbox, keys and caches live (on the appliance, the data partition)."""
     backend: BackendConfig = BackendConfig()
+    """The kiosk API this device talks to."""
     time_limits: TimeLimits = TimeLimits()
+    """How long a session may sit untouched, per role."""
     display: DisplayConfig = DisplayConfig()
+    """The touch screen and how the session starts on it."""
     devices: DevicesConfig = DevicesConfig()
+    """The devices fitted to this kiosk, by family."""
     demo: bool = False
     """Demo mode: simulated devices, marked as a demonstration on screen."""
 
