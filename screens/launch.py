@@ -8,7 +8,19 @@ def run_app(config: KioskConfig) -> int:
     from screens.window import configure
 
     configure(config)
+    import signal
+
+    from kivy.clock import Clock
+
     from screens.app import HudumaApp  # imports kivy.core.window: after configure()
 
-    HudumaApp(config).run()
+    app = HudumaApp(config)
+
+    def stop(signum: int, _frame: object) -> None:
+        # Runs between bytecodes on the main thread; stop at the next frame, cleanly.
+        Clock.schedule_once(lambda _dt: app.stop(), 0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    app.run()
     return 0
