@@ -63,8 +63,10 @@ class Registry:
 def builtin_registry() -> Registry:
     """A fresh registry holding every adapter that ships with the kiosk."""
     from drivers.camera.simulator import SimulatedCamera
+    from drivers.card.pcsc import PcscCardReader
     from drivers.card.simulator import SimulatedCardReader
     from drivers.printer.simulator import SimulatedPrinter
     from drivers.scanner.simulator import SimulatedScanner
 
-    return Registry([SimulatedCardReader, SimulatedPrinter, SimulatedScanner, SimulatedCamera])
+    return Registry([PcscCardReader, SimulatedCardReader, SimulatedPrinter, SimulatedScanner,
+                     SimulatedCamera])

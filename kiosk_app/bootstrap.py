@@ -22,6 +22,7 @@ from kiosk_app.clock import Clock, SystemClock
 from kiosk_app.config import KioskConfig
 from kiosk_app.devices import DeviceHub
 from kiosk_app.events import EventQueue
+from kiosk_app.identity import IdentityReader
 from kiosk_app.outbox import Outbox
 from kiosk_app.session import Session
 from kiosk_app.ui_dispatch import Dispatcher, ImmediateDispatcher
@@ -44,6 +45,7 @@ class Kiosk:
     backend: BackendClient
     outbox: Outbox
     ui_watch: UiWatch
+    identity: IdentityReader
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -81,7 +83,8 @@ def build(config: KioskConfig, *,
     events = EventQueue(dispatcher)
     idle_s, warning_s = config.idle_limits
     session = Session(clock=clock, idle_s=idle_s, warning_s=warning_s,
-                      default_language=config.language)
+                      default_language=config.language,
+                      card_attempts=config.identity.card_attempts)
     events.subscribe(devices.on_device_event)
     events.subscribe(session.on_device_event)
     return Kiosk(
@@ -96,4 +99,6 @@ def build(config: KioskConfig, *,
         backend=backend or BackendClient(config.backend.url, timeout_s=config.backend.timeout_s),
         outbox=outbox or Outbox(config.outbox_path, clock=clock),
         ui_watch=ui_watch or UiWatch(),
+        identity=IdentityReader(devices.get("card_reader"),  # type: ignore[arg-type]
+                                csca_dir=config.identity.csca_dir),
     )

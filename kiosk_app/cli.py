@@ -90,6 +90,10 @@ def make_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--language", choices=sorted(LANGUAGES), help="language of the report")
     _add_config_options(doctor)
     doctor.set_defaults(func=cmd_doctor)
+
+    from kiosk_app.card_commands import add_card_commands
+
+    add_card_commands(sub)
     return parser
 
 

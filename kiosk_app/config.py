@@ -75,6 +75,16 @@ class DisplayConfig(_Section):
     """Start with spoken guidance switched on."""
 
 
+class IdentityConfig(_Section):
+    """How people identify themselves."""
+
+    csca_dir: Path | None = None
+    """Folder of trusted CSCA certificates (PEM or DER) for passive authentication of ID
+    cards and passports; unset means documents read as "not verifiable"."""
+    card_attempts: int = Field(default=3, ge=1, le=10)
+    """Failed card reads in one session before typed details are offered instead."""
+
+
 class DeviceConfig(_Section):
     """One device: which adapter drives it, and that adapter's settings."""
 
@@ -121,6 +131,8 @@ class KioskConfig(_Section):
     """The touch screen and how the session starts on it."""
     devices: DevicesConfig = DevicesConfig()
     """The devices fitted to this kiosk, by family."""
+    identity: IdentityConfig = IdentityConfig()
+    """How people identify themselves."""
     demo: bool = False
     """Demo mode: simulated devices, marked as a demonstration on screen."""
 

@@ -44,6 +44,14 @@ class SessionState(enum.Enum):
     """What would you like to do: new application, check status, queue ticket."""
     IDENTIFY = "identify"
     """ID card, digital-ID QR, or typed details."""
+    CARD_UNLOCK = "card_unlock"
+    """A card is in: the details printed on it open its chip (BAC)."""
+    CARD_READING = "card_reading"
+    """The chip is being read and checked."""
+    IDENTITY_CONFIRM = "identity_confirm"
+    """The name and photo from the chip: "is this you?"."""
+    TYPED_IDENTITY = "typed_identity"
+    """Details typed instead of read (no card, or the card would not read)."""
     CATALOGUE = "catalogue"
     FORM = "form"
     REVIEW = "review"
@@ -61,14 +69,19 @@ S = SessionState
 #: Every state in which someone is using the kiosk.
 IN_SESSION = frozenset(S) - {S.ATTRACT}
 #: States whose own time limits apply instead of the inactivity limit.
-UNTIMED = frozenset({S.ATTRACT, S.PAYMENT, S.SUBMITTING})
+UNTIMED = frozenset({S.ATTRACT, S.CARD_READING, S.PAYMENT, S.SUBMITTING})
 #: States from which "cancel" asks for confirmation: something entered would be lost.
-CANCEL_NEEDS_CONFIRMATION = frozenset({S.IDENTIFY, S.CATALOGUE, S.FORM, S.REVIEW})
+CANCEL_NEEDS_CONFIRMATION = frozenset({S.IDENTIFY, S.CARD_UNLOCK, S.IDENTITY_CONFIRM,
+                                       S.TYPED_IDENTITY, S.CATALOGUE, S.FORM, S.REVIEW})
 
 TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
     S.ATTRACT: frozenset({S.HOME}),
     S.HOME: frozenset({S.IDENTIFY, S.STATUS_CHECK, S.QUEUE_TICKET}),
-    S.IDENTIFY: frozenset({S.CATALOGUE, S.HOME}),
+    S.IDENTIFY: frozenset({S.CARD_UNLOCK, S.TYPED_IDENTITY, S.CATALOGUE, S.HOME}),
+    S.CARD_UNLOCK: frozenset({S.CARD_READING, S.TYPED_IDENTITY, S.IDENTIFY}),
+    S.CARD_READING: frozenset({S.IDENTITY_CONFIRM, S.CARD_UNLOCK, S.TYPED_IDENTITY}),
+    S.IDENTITY_CONFIRM: frozenset({S.CATALOGUE, S.IDENTIFY}),
+    S.TYPED_IDENTITY: frozenset({S.CATALOGUE, S.IDENTIFY}),
     S.CATALOGUE: frozenset({S.FORM, S.HOME}),
     S.FORM: frozenset({S.REVIEW, S.CATALOGUE}),
     S.REVIEW: frozenset({S.PAYMENT, S.SUBMITTING, S.FORM}),
@@ -113,6 +126,10 @@ class SessionData:
     phone: str | None = field(default=None, repr=False)
     card_reader: str | None = None
     scanned: list[str] = field(default_factory=list, repr=False)
+    card_failures: int = 0
+    """Failed reads of the card in this session; after the limit, typed details are offered."""
+    card_error: str | None = None
+    """Why the last card read failed (a key of kiosk_app.identity.MESSAGES)."""
 
     def holds_personal_data(self) -> bool:
         return bool(self.identity or self.answers or self.phone or self.scanned)
@@ -120,7 +137,7 @@ class SessionData:
 
 class Session:
     def __init__(self, *, clock: Clock, idle_s: float, warning_s: float,
-                 default_language: str = "en") -> None:
+                 default_language: str = "en", card_attempts: int = 3) -> None:
         if default_language not in LANGUAGES:
             raise ValueError(f"unknown language {default_language!r}")
         self._clock = clock
@@ -135,6 +152,7 @@ class Session:
         self._warned_at = 0.0
         self.extensions = 0
         """How many times "more time" was asked for in this session."""
+        self.card_attempts = card_attempts
 
     # -- listeners --------------------------------------------------------------------------
     def add_listener(self, listener: object) -> None:
@@ -249,6 +267,40 @@ class Session:
             if self._clock.monotonic() - self._warned_at >= self.warning_s:
                 self.wipe(WipeReason.TIMED_OUT)
 
+    # -- identification by card ------------------------------------------------------------
+    def begin_card_read(self) -> None:
+        """The person typed the card's details; the read starts (on a worker)."""
+        self.data.card_error = None
+        self._set_state(S.CARD_READING)
+
+    def card_read_succeeded(self, identity: Any) -> None:
+        """UI thread, with the identity read from the chip."""
+        if self._state is not S.CARD_READING:
+            return  # the session ended while the card was read: drop what came back
+        self.data.identity = identity
+        self.data.card_failures = 0
+        self._set_state(S.IDENTITY_CONFIRM)
+
+    def card_read_failed(self, key: str, *, counts_as_attempt: bool = True) -> None:
+        """UI thread. After ``card_attempts`` failures, typed details are offered instead."""
+        if self._state is not S.CARD_READING:
+            return
+        self.data.card_error = key
+        if counts_as_attempt:
+            self.data.card_failures += 1
+        if self.data.card_failures >= self.card_attempts:
+            self._set_state(S.TYPED_IDENTITY)
+        else:
+            self._set_state(S.CARD_UNLOCK)
+
+    def confirm_identity(self, confirmed: bool) -> None:
+        """"Is this you?" Yes goes on to the services; no forgets what was read."""
+        if confirmed:
+            self.go(S.CATALOGUE)
+        else:
+            self.data.identity = None
+            self.go(S.IDENTIFY)
+
     # -- device events (UI thread, from the event queue) ------------------------------------
     def on_device_event(self, event: DeviceEvent) -> None:
         if isinstance(event, CardInserted):
@@ -257,6 +309,8 @@ class Session:
                 self.start()
             if self._state is S.HOME:
                 self._set_state(S.IDENTIFY)
+            if self._state is S.IDENTIFY:
+                self._set_state(S.CARD_UNLOCK)
             self.touch()
         elif isinstance(event, CardRemoved):
             self.data.card_reader = None

@@ -27,9 +27,14 @@ from kiosk_app.session import Session, SessionState
 from kiosk_app.ui_watch import UiWatch
 from screens.attract.attract import AttractPresenter, AttractView
 from screens.base import Presenter, View
+from screens.card_reading.card_reading import CardReadingPresenter, CardReadingView
+from screens.card_unlock.card_unlock import CardUnlockPresenter, CardUnlockView
 from screens.dispatch import KivyDispatcher
 from screens.home.home import HomePresenter, HomeView
 from screens.i18n import Translator
+from screens.identify.identify import IdentifyPresenter, IdentifyView
+from screens.identity_confirm.identity_confirm import IdentityConfirmPresenter, IdentityConfirmView
+from screens.typed_identity.typed_identity import TypedIdentityPresenter, TypedIdentityView
 from screens.unavailable.unavailable import UnavailablePresenter, UnavailableView
 from screens.widgets.banner import DeviceBanner, DeviceBannerPresenter
 from screens.widgets.timeout import TimeoutPresenter, TimeoutWarning
@@ -40,12 +45,22 @@ log = logging.getLogger(__name__)
 SCREENS: dict[str, tuple[type[View], type[Presenter]]] = {
     "attract": (AttractView, AttractPresenter),
     "home": (HomeView, HomePresenter),
+    "identify": (IdentifyView, IdentifyPresenter),
+    "card_unlock": (CardUnlockView, CardUnlockPresenter),
+    "card_reading": (CardReadingView, CardReadingPresenter),
+    "identity_confirm": (IdentityConfirmView, IdentityConfirmPresenter),
+    "typed_identity": (TypedIdentityView, TypedIdentityPresenter),
     "unavailable": (UnavailableView, UnavailablePresenter),
 }
 #: Which screen shows each session state; states with no screen of their own yet say so.
 SCREEN_FOR_STATE: dict[SessionState, str] = {
     SessionState.ATTRACT: "attract",
     SessionState.HOME: "home",
+    SessionState.IDENTIFY: "identify",
+    SessionState.CARD_UNLOCK: "card_unlock",
+    SessionState.CARD_READING: "card_reading",
+    SessionState.IDENTITY_CONFIRM: "identity_confirm",
+    SessionState.TYPED_IDENTITY: "typed_identity",
 }
 TICK_S = 0.25
 """How often the session's time limit is checked, in seconds."""
@@ -70,7 +85,8 @@ class HudumaApp(App):
 
     # -- building ---------------------------------------------------------------------------
     def build(self) -> BoxLayout:
-        for path in [Path(__file__).with_name("widgets") / "widgets.kv",
+        widgets = Path(__file__).with_name("widgets")
+        for path in [widgets / "widgets.kv", widgets / "forms.kv",
                      *(view.kv_path() for view, _presenter in SCREENS.values())]:
             if str(path) not in Builder.files:  # rules loaded twice would build widgets twice
                 Builder.load_file(str(path))
@@ -87,6 +103,9 @@ class HudumaApp(App):
             self.views[name] = view
             self.manager.add_widget(view)
         root.add_widget(self.manager)
+        # The card read's progress, from the worker that reads, to the reading screen.
+        self.views["card_unlock"].presenter.progress_listeners.append(
+            self.views["card_reading"].presenter.show_progress)
 
         timeout_presenter = TimeoutPresenter(self.kiosk, self.tr)
         self.timeout_warning = TimeoutWarning(tr=self.tr)

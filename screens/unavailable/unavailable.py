@@ -10,14 +10,14 @@ from kiosk_app.session import Session, SessionState
 from screens.base import Presenter, View, action
 
 TITLES = {
-    SessionState.IDENTIFY: N_("Apply for a service"),
+    SessionState.CATALOGUE: N_("Apply for a service"),
     SessionState.STATUS_CHECK: N_("Check my application"),
     SessionState.QUEUE_TICKET: N_("Take a queue ticket"),
 }
 
 
 class UnavailablePresenter(Presenter):
-    title = StringProperty(TITLES[SessionState.IDENTIFY])
+    title = StringProperty(TITLES[SessionState.CATALOGUE])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -26,7 +26,8 @@ class _NeedsMissingLibrary(Device):
 
 def test_builtin_registry_has_a_simulator_for_every_family() -> None:
     registry = builtin_registry()
-    for family in ("card_reader", "printer", "scanner", "camera"):
+    assert registry.kinds("card_reader") == ["pcsc", "simulator"]
+    for family in ("printer", "scanner", "camera"):
         assert registry.kinds(family) == ["simulator"]
 
 

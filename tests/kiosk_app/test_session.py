@@ -157,7 +157,8 @@ def test_personal_data_is_hidden_from_repr(session: Session) -> None:
 def test_a_card_on_the_attract_screen_starts_identification(session: Session, rec: Recorder) -> None:
     session.on_device_event(CardInserted("card_reader", "Reader 0", b"\x3b"))
     assert [c for c in rec.calls if c[0] == "state"] == [("state", "attract", "home"),
-                                                         ("state", "home", "identify")]
+                                                         ("state", "home", "identify"),
+                                                         ("state", "identify", "card_unlock")]
     assert session.data.card_reader == "Reader 0"
     session.on_device_event(CardRemoved("card_reader", "Reader 0"))
     assert session.data.card_reader is None
@@ -177,3 +178,43 @@ def test_a_scan_counts_as_activity_and_is_kept_for_the_session(session: Session,
 def test_unknown_language_is_refused(session: Session) -> None:
     with pytest.raises(ValueError):
         session.set_language("fr")
+
+
+def test_card_flow_three_failures_offer_typed_details(session: Session, rec: Recorder) -> None:
+    session.on_device_event(CardInserted("card_reader", "Reader 0", b"\x3b"))
+    assert session.state is S.CARD_UNLOCK
+    for attempt in range(2):
+        session.begin_card_read()
+        session.card_read_failed("wrong_details")
+        assert session.state is S.CARD_UNLOCK and session.data.card_error == "wrong_details"
+    session.begin_card_read()
+    session.card_read_failed("bad_details", counts_as_attempt=False)  # a typo is not a read
+    assert session.state is S.CARD_UNLOCK
+    session.begin_card_read()
+    session.card_read_failed("card_removed")
+    assert session.state is S.TYPED_IDENTITY and session.data.card_failures == 3
+    assert [c[2] for c in rec.calls if c[0] == "state"][-2:] == ["card_reading", "typed_identity"]
+
+
+def test_a_good_read_asks_is_this_you(session: Session) -> None:
+    session.start()
+    session.go(S.IDENTIFY)
+    session.on_device_event(CardInserted("card_reader", "Reader 0", b"\x3b"))
+    session.begin_card_read()
+    identity = object()
+    session.card_read_succeeded(identity)
+    assert session.state is S.IDENTITY_CONFIRM and session.data.identity is identity
+    session.confirm_identity(False)
+    assert session.state is S.IDENTIFY and session.data.identity is None
+
+
+def test_a_read_that_ends_after_the_session_is_dropped(session: Session, clock: ManualClock) -> None:
+    session.start()
+    session.go(S.IDENTIFY)
+    session.go(S.CARD_UNLOCK)
+    session.begin_card_read()
+    clock.advance(10_000); session.tick()
+    assert session.state is S.CARD_READING  # reading is never cut by the idle limit
+    session.cancel()
+    session.card_read_succeeded(object())      # the worker finished late
+    assert session.state is S.ATTRACT and session.data.identity is None

@@ -110,7 +110,7 @@ def test_the_time_limit_warns_offers_more_time_and_wipes(make_ui, tmp_path: Path
     ui = make_ui(config, clock=clock)
     ui.tap(ui.screen.ids.kiswahili)
     ui.tap(ui.screen.ids.apply)
-    assert ui.screen.name == "unavailable"
+    assert ui.screen.name == "identify"
     ui.kiosk.session.data.answers["surname"] = "personal"
 
     clock.advance(60)
@@ -123,7 +123,7 @@ def test_the_time_limit_warns_offers_more_time_and_wipes(make_ui, tmp_path: Path
     assert "Kipindi hiki kitaisha baada ya sekunde 20, na ulichoandika kitafutwa." in labels(warning)
 
     ui.tap(warning.ids.more_time)
-    assert warning._window is None and ui.screen.name == "unavailable"
+    assert warning._window is None and ui.screen.name == "identify"
     assert ui.kiosk.session.data.answers == {"surname": "personal"}
 
     clock.advance(60)

@@ -1,0 +1,112 @@
+"""The symmetric cryptography of BAC and its secure messaging (ICAO 9303-11 §9.7, §9.8).
+
+Key derivation from a seed (SHA-1, DES parity), two-key 3DES in CBC mode with a zero IV,
+ISO/IEC 9797-1 padding method 2 and the retail MAC (MAC algorithm 3 with DES). Pure functions
+over bytes, on top of ``cryptography``.
+
+    seed = key_seed("L898902C<369080619406236")
+    k_enc, k_mac = derive_key(seed, ENC), derive_key(seed, MAC)
+    cryptogram = tdes_encrypt(k_enc, pad(b"secret"))
+    tag = retail_mac(k_mac, cryptogram)              # 8 bytes; the message is padded inside
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+try:  # cryptography >= 43 keeps 3DES under "decrepit"
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+except ImportError:  # pragma: no cover - older cryptography
+    from cryptography.hazmat.primitives.ciphers.algorithms import (  # type: ignore[no-redef]
+        TripleDES,
+    )
+
+from drivers.card.emrtd.errors import SmError
+
+ENC = 1
+"""Counter of the encryption key in :func:`derive_key`."""
+MAC = 2
+"""Counter of the MAC key in :func:`derive_key`."""
+
+_ZERO_IV = bytes(8)
+
+
+def key_seed(mrz_information: str) -> bytes:
+    """K_seed: the first 16 bytes of SHA-1 over the MRZ information (9303-11 §9.7.1)."""
+    return hashlib.sha1(mrz_information.encode("ascii")).digest()[:16]
+
+
+def adjust_parity(key: bytes) -> bytes:
+    """Set the lowest bit of each byte so that every byte has odd parity (DES keys)."""
+    return bytes((b & 0xFE) | ((bin(b >> 1).count("1") + 1) & 1) for b in key)
+
+
+def derive_key(seed: bytes, counter: int) -> bytes:
+    """A 16-byte two-key 3DES key: SHA-1(seed || counter, 4 bytes big-endian)[:16], with DES
+    parity (9303-11 §9.7.1). Counter :data:`ENC` gives the encryption key, :data:`MAC` the MAC
+    key."""
+    digest = hashlib.sha1(seed + counter.to_bytes(4, "big")).digest()
+    return adjust_parity(digest[:16])
+
+
+def pad(data: bytes, block: int = 8) -> bytes:
+    """ISO/IEC 9797-1 padding method 2: 0x80, then zeros to a whole number of blocks."""
+    padded = data + b"\x80"
+    return padded + bytes(-len(padded) % block)
+
+
+def unpad(data: bytes) -> bytes:
+    """Undo :func:`pad`; raises :class:`SmError` when the padding is not there."""
+    stripped = data.rstrip(b"\x00")
+    if not stripped or stripped[-1] != 0x80:
+        raise SmError("malformed padding")
+    return stripped[:-1]
+
+
+def _check_3des(key: bytes, data: bytes, iv: bytes) -> None:
+    if len(key) != 16:
+        raise ValueError("3DES keys here are 16 bytes (K1, K2)")
+    if len(data) % 8 or len(iv) != 8:
+        raise ValueError("3DES data must be whole 8-byte blocks, with an 8-byte IV")
+
+
+def _cipher(key24: bytes, iv: bytes) -> Cipher:
+    return Cipher(TripleDES(key24), modes.CBC(iv))
+
+
+def tdes_encrypt(key: bytes, data: bytes, iv: bytes = _ZERO_IV) -> bytes:
+    """Two-key 3DES (K1, K2, K1) in CBC mode, no padding."""
+    _check_3des(key, data, iv)
+    encryptor = _cipher(key + key[:8], iv).encryptor()
+    return encryptor.update(data) + encryptor.finalize()
+
+
+def tdes_decrypt(key: bytes, data: bytes, iv: bytes = _ZERO_IV) -> bytes:
+    """The inverse of :func:`tdes_encrypt`."""
+    _check_3des(key, data, iv)
+    decryptor = _cipher(key + key[:8], iv).decryptor()
+    return decryptor.update(data) + decryptor.finalize()
+
+
+def _des(key8: bytes, block: bytes, *, decrypt: bool = False) -> bytes:
+    # Single DES is 3DES with K1 = K2 = K3.
+    cipher = _cipher(key8 * 3, _ZERO_IV)
+    op = cipher.decryptor() if decrypt else cipher.encryptor()
+    return op.update(block) + op.finalize()
+
+
+def retail_mac(key: bytes, message: bytes) -> bytes:
+    """ISO/IEC 9797-1 MAC algorithm 3 with DES ("retail MAC"), padding method 2 applied here:
+    DES-CBC with K1 over every block, then decrypt with K2 and encrypt with K1 the last one."""
+    if len(key) != 16:
+        raise ValueError("the retail MAC key is 16 bytes (K1, K2)")
+    k1, k2 = key[:8], key[8:]
+    last = _des(k1, pad(message))[-8:]
+    return _des(k1, _des(k2, last, decrypt=True))
+
+
+def mac_equal(a: bytes, b: bytes) -> bool:
+    """Compare MACs in constant time."""
+    return hmac.compare_digest(a, b)
