@@ -28,9 +28,13 @@ def type_details(ui, number: str, born: str, expires: str) -> None:  # noqa: ANN
     ui.tap(ids.read)
 
 
-def test_read_a_card_and_confirm_who_it_is(make_ui, tmp_path: Path) -> None:  # noqa: ANN001
+def test_read_a_card_and_confirm_who_it_is_screenshot(make_ui, tmp_path: Path,
+                                                     screenshots_dir: Path) -> None:  # noqa: ANN001
     ui = make_ui(demo(tmp_path))
     to_card_unlock(ui)
+    ids = ui.screen.ids
+    ids.document_number.text, ids.birth_date.text = "AB1234567", "01/01/1990"
+    ui.screenshot(screenshots_dir / "card-unlock-portrait.png")
     type_details(ui, "ab1234567", "01/01/1990", "30/06/2031")
     ui.wait_until(lambda: ui.screen.name == "identity_confirm", timeout=20)
     shown = labels(ui.screen)
@@ -38,6 +42,7 @@ def test_read_a_card_and_confirm_who_it_is(make_ui, tmp_path: Path) -> None:  # 
     assert "The card was read, but this kiosk cannot check its security signature." in shown
     assert ui.screen.ids.photo.texture is not None
     assert ui.screen.ids.photo.texture.size == (240, 320)
+    ui.screenshot(screenshots_dir / "identity-confirm-portrait.png")
     ui.tap(ui.screen.ids.yes)
     assert ui.kiosk.session.state is SessionState.CATALOGUE
     assert ui.kiosk.session.data.identity.surname == "WANJIKU"
