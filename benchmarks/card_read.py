@@ -75,6 +75,9 @@ def bare_read(handle, protocol, apdus: list[bytes]) -> None:  # noqa: ANN001
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--card-ms", type=float, default=0.0,
+                        help="time the emulated chip takes per command, in ms (default 0: as fast "
+                             "as it can; real contactless chips take several ms)")
     args = parser.parse_args()
 
     from smartcard import scard
@@ -85,7 +88,9 @@ def main() -> int:
 
         os.environ.update(daemon.env)
         document = build_document(identity, demo_face(20_000), ensure_test_pki(Path(tmp) / "pki"))
-        slot = VpcdCardSlot(make_applet(document), port=daemon.vpcd_port)
+        slot = VpcdCardSlot(make_applet(document), port=daemon.vpcd_port,
+                            latency_s=args.card_ms / 1000)
+        print(f"emulated chip: {args.card_ms:g} ms per command; {args.runs} runs, medians")
         slot.insert()
         adapter = PcscCardReader("card_reader", PcscCardReader.Settings(reader="Virtual PCD"))
         print(f"{'read':<28}{'ours (ms)':>12}{'bare pyscard (ms)':>20}{'overhead':>10}  APDUs")

@@ -7,12 +7,14 @@ takes timeouts and can be cancelled.
 
 Threads: ``open()`` starts one monitor thread (``<name>-pcsc-monitor``) with its own PC/SC
 context. It waits in ``SCardGetStatusChange`` at most ``poll_s`` at a time, on the matching
-readers and on the ``\\\\?PnP?\\Notification`` pseudo-reader (readers coming and going), and
-emits :class:`~drivers.events.CardInserted` / :class:`~drivers.events.CardRemoved` and state
-changes on that thread. A card already in a reader when the monitor starts is reported as
-inserted. When ``pcscd`` goes away the monitor reports every card removed, sets the state to
-OFFLINE and keeps trying to reach the service again. ``connect()`` and ``transmit()`` block:
-call them on a worker thread. One :class:`PcscConnection` belongs to one thread at a time.
+readers and on the ``\\\\?PnP?\\Notification`` pseudo-reader (readers coming and going; the
+list is read again after every timeout too, as pcsc-lite 1.9 only notices a change during a
+call), and emits :class:`~drivers.events.CardInserted` / :class:`~drivers.events.CardRemoved`
+and state changes on that thread. A card already in a reader when the monitor starts is
+reported as inserted. When ``pcscd`` goes away the monitor reports every card removed, sets
+the state to OFFLINE and keeps trying to reach the service again. ``connect()`` and
+``transmit()`` block: call them on a worker thread. One :class:`PcscConnection` belongs to one
+thread at a time.
 
 ``transmit`` does the T=0 work itself, as ISO 7816-4 asks of the terminal: on ``61xx`` it sends
 GET RESPONSE and joins the pieces; on ``6Cxx`` it sends the command again with Le = xx. Command
@@ -81,8 +83,8 @@ class PcscConnection:
 
     def __init__(self, context: int, card: int, protocol: int, reader: str, atr: bytes) -> None:
         self._context = context
-        self._card: int | None = card
-        self._pci = protocol
+        self._handle: int | None = card
+        self._protocol = protocol
         self.reader = reader
         self.atr = atr
         self.protocol = {scard.SCARD_PROTOCOL_T0: "T=0",
@@ -121,9 +123,9 @@ class PcscConnection:
                             "GET RESPONSE commands")
 
     def _exchange(self, command: bytes) -> bytes:
-        if self._card is None:
+        if self._handle is None:
             raise ValueError("transmit on a closed card connection")
-        rv, response = scard.SCardTransmit(self._card, self._pci, list(command))
+        rv, response = scard.SCardTransmit(self._handle, self._protocol, list(command))
         if rv in _CARD_GONE:
             raise CardRemovedError(f"card removed during the exchange ({_message(rv)})")
         if rv == scard.SCARD_S_SUCCESS and len(response) >= 2:
@@ -139,7 +141,7 @@ class PcscConnection:
     def _card_left(self) -> bool:
         deadline = time.monotonic() + _REMOVAL_WAIT_S
         while True:
-            rv, _reader, state, _protocol, _atr = scard.SCardStatus(self._card)
+            rv, _reader, state, _protocol, _atr = scard.SCardStatus(self._handle)
             if rv in _CARD_GONE or (rv == scard.SCARD_S_SUCCESS and state & _SCARD_ABSENT):
                 return True
             if rv != scard.SCARD_S_SUCCESS or time.monotonic() >= deadline:
@@ -147,7 +149,7 @@ class PcscConnection:
             time.sleep(0.02)
 
     def close(self) -> None:
-        card, self._card = self._card, None
+        card, self._handle = self._handle, None
         if card is not None:
             scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
             scard.SCardReleaseContext(self._context)
@@ -197,6 +199,9 @@ class PcscCardReader(CardReader):
             return []
         if rv != scard.SCARD_S_SUCCESS:
             return None
+        return self._matching(names)
+
+    def _matching(self, names: list[str]) -> list[str]:
         wanted = self.settings.reader
         return [n for n in names if wanted is None or wanted in n]
 
@@ -292,7 +297,8 @@ class PcscCardReader(CardReader):
 
     # -- the monitor ------------------------------------------------------------------------------
     def open(self) -> None:
-        """Start the monitor and wait (at most ``connect_timeout_s``) for its first state."""
+        """Start the monitor and wait (at most ``connect_timeout_s``) until it has set the
+        state; cards already in the readers are reported just after."""
         if self._thread is not None:
             return
         self._stop.clear()
@@ -317,7 +323,6 @@ class PcscCardReader(CardReader):
         try:
             while not self._stop.is_set():
                 watch.round()
-                self._first_round.set()
         except Exception:  # a bug here must show, not leave a dead monitor behind silently
             log.exception("%s: PC/SC monitor failed", self.name)
             self._set_state(DeviceState(DeviceStatus.HARDWARE_ERROR, None, "monitor failed"))
@@ -343,33 +348,41 @@ class _Watch:
     def round(self) -> None:
         settings = self.reader.settings
         if self.context is None and not self._establish():
+            self.reader._first_round.set()
             self.reader._stop.wait(settings.poll_s)
             return
         fresh = self.relist
         if self.relist:
-            names = self.reader._list(self.context)
-            if names is None:
-                return self._lost()
-            self._readers_now(names)
+            rv, names = scard.SCardListReaders(self.context, [])
+            if rv not in (scard.SCARD_S_SUCCESS, scard.SCARD_E_NO_READERS_AVAILABLE):
+                return self._lost(rv)
+            self._readers_now(self.reader._matching(names))
         watched = ([(PNP_READER, self.pnp_state)] if self.pnp else []) + list(self.states.items())
+        self.reader._first_round.set()  # the state is known: open() may return
+        if not watched:  # no PnP and no reader: nothing to wait on but the clock
+            self.reader._stop.wait(settings.poll_s)
+            self.relist = True
+            return
         rv, changes = scard.SCardGetStatusChange(self.context, int(settings.poll_s * 1000),
                                                  watched)
         if rv == scard.SCARD_S_SUCCESS:
             self._changes(changes)
         elif rv == scard.SCARD_E_TIMEOUT:
-            self.relist = not self.pnp  # without PnP, look for new readers at every timeout
+            # List the readers again now and then: pcsc-lite 1.9's PnP pseudo-reader tells only
+            # of readers that come or go during a call, not between two calls.
+            self.relist = True
         elif rv == scard.SCARD_E_CANCELLED:
             pass
         elif rv == scard.SCARD_E_UNKNOWN_READER:
             # A reader we knew left; or, on a list fresh from this round, the PC/SC service has
-            # no PnP pseudo-reader (not pcsc-lite): then look for readers at every timeout.
-            # (A reader leaving in the instant between listing and waiting also lands here;
-            # it costs only the quick notice of new readers.)
+            # no PnP pseudo-reader (it is not pcsc-lite): then new readers show at the next
+            # timeout. (A reader leaving in the instant between listing and waiting lands here
+            # too; it costs only that quicker notice of new readers.)
             if fresh:
                 self.pnp = False
             self.relist = True
         else:
-            self._lost()
+            self._lost(rv)
 
     def release(self) -> None:
         with self.reader._monitor_lock:
@@ -391,13 +404,15 @@ class _Watch:
         self.relist, self.pnp_state = True, scard.SCARD_STATE_UNAWARE
         return True
 
-    def _lost(self) -> None:
-        """pcscd went away: every card with it. Try again from the start next round."""
+    def _lost(self, rv: int) -> None:
+        """pcscd went away, and every card with it: start again after ``poll_s``."""
+        log.warning("%s: lost the PC/SC service: %s", self.reader.name, _message(rv))
         self.release()
         for name in list(self.cards):
             self._removed(name)
         self.states.clear()
         self.reader._set_state(self.reader._state_for(None))
+        self.reader._stop.wait(self.reader.settings.poll_s)
 
     def _readers_now(self, names: list[str]) -> None:
         for gone in set(self.states) - set(names):

@@ -16,8 +16,15 @@ is still there, so control messages keep coming while a card sits in the slot.
 
 vpcd's port is set by its reader.conf entry: ``DEVICENAME /dev/null:PORT`` (or ``CHANNELID
 PORT`` when there is no DEVICENAME). One entry opens *two* slots, on PORT ("Virtual PCD 00 00")
-and PORT+1 ("Virtual PCD 00 01"), and vpcd 0.8 (Debian 12) listens on every interface, not
-only loopback: it belongs on test and development machines, never in a kiosk image.
+and PORT+1 ("Virtual PCD 00 01"). The vpcd of Debian 12 (vsmartcard-vpcd 3.3) listens on every
+interface, not only loopback: it belongs on test and development machines, never in a kiosk
+image.
+
+Limits: a message holds at most 65535 bytes, so a response APDU carries at most 65533 data
+bytes and SW1 SW2 (ISO 7816-4's extended Le allows 65536); the slot answers 6F00 to a card
+that gives more. vpcd writes each message's length and body in two writes without
+TCP_NODELAY, so the slot turns on TCP_NODELAY and quick ACKs on its side: an APDU's round trip
+through pcscd then takes well under a millisecond instead of about 48 ms.
 
 Thread: ``insert()`` starts one daemon thread per inserted card that serves vpcd until the card
 is removed or vpcd hangs up. ``on_apdu`` and the card's ``process`` run on that thread.
@@ -109,8 +116,8 @@ class VpcdCardSlot:
                         f"vpcd did not accept a card on {self.host}:{self.port} "
                         f"within {timeout:g} s") from err
                 time.sleep(_RETRY_CONNECT_S)
-        # One small message each way per APDU: without TCP_NODELAY, Nagle and delayed ACKs
-        # add about 40 ms to every exchange.
+        # Small messages each way: Nagle's algorithm waiting on delayed ACKs would add about
+        # 40 ms to every exchange. No Nagle on our side; quick ACKs for vpcd's (_recv_exact).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(None)
         thread = threading.Thread(target=self._serve, args=(sock,),

@@ -90,11 +90,57 @@ def tdes_decrypt(key: bytes, data: bytes, iv: bytes = _ZERO_IV) -> bytes:
     return decryptor.update(data) + decryptor.finalize()
 
 
-def _des(key8: bytes, block: bytes, *, decrypt: bool = False) -> bytes:
-    # Single DES is 3DES with K1 = K2 = K3.
-    cipher = _cipher(key8 * 3, _ZERO_IV)
-    op = cipher.decryptor() if decrypt else cipher.encryptor()
-    return op.update(block) + op.finalize()
+def _xor8(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(8, "big")
+
+
+class KeyedDes:
+    """One 16-byte key's ciphers for a whole secure-messaging session.
+
+    Building a cipher context costs more than running it on an APDU's few blocks, so each
+    context is made once and kept. Everything here uses a zero IV; a kept CBC context starts
+    each new message from the last block of the previous one instead, so the first block is
+    XORed with that block (before encrypting, after decrypting), which gives exactly the
+    zero-IV result. Not thread-safe: one session, one thread."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 16:
+            raise ValueError("3DES keys here are 16 bytes (K1, K2)")
+        k1 = key[:8]
+        self._enc = _cipher(key + k1, _ZERO_IV).encryptor()
+        self._enc_chain = _ZERO_IV
+        self._dec = _cipher(key + k1, _ZERO_IV).decryptor()
+        self._dec_chain = _ZERO_IV
+        self._des = _cipher(k1 * 3, _ZERO_IV).encryptor()  # single DES: 3DES with K1=K2=K3
+        self._des_chain = _ZERO_IV
+        self._final = Cipher(TripleDES(key + k1), modes.ECB()).encryptor()
+
+    def encrypt(self, data: bytes) -> bytes:
+        """3DES-CBC, zero IV, no padding."""
+        if not data or len(data) % 8:
+            raise ValueError("3DES data must be whole 8-byte blocks")
+        out = self._enc.update(_xor8(data[:8], self._enc_chain) + data[8:])
+        self._enc_chain = out[-8:]
+        return out
+
+    def decrypt(self, data: bytes) -> bytes:
+        if not data or len(data) % 8:
+            raise ValueError("3DES data must be whole 8-byte blocks")
+        out = self._dec.update(data)
+        first = _xor8(out[:8], self._dec_chain)
+        self._dec_chain = data[-8:]
+        return first + out[8:]
+
+    def mac(self, message: bytes) -> bytes:
+        """The retail MAC of ``message`` (padded here): DES-CBC with K1 over all blocks but the
+        last, then the last block XOR that chaining value under 3DES (K1, K2, K1), which is
+        the same as E_K1(D_K2(H_n)) of MAC algorithm 3."""
+        padded = pad(message)
+        chain = _ZERO_IV
+        if len(padded) > 8:
+            out = self._des.update(_xor8(padded[:8], self._des_chain) + padded[8:-8])
+            chain = self._des_chain = out[-8:]
+        return self._final.update(_xor8(padded[-8:], chain))
 
 
 def retail_mac(key: bytes, message: bytes) -> bytes:
@@ -102,9 +148,7 @@ def retail_mac(key: bytes, message: bytes) -> bytes:
     DES-CBC with K1 over every block, then decrypt with K2 and encrypt with K1 the last one."""
     if len(key) != 16:
         raise ValueError("the retail MAC key is 16 bytes (K1, K2)")
-    k1, k2 = key[:8], key[8:]
-    last = _des(k1, pad(message))[-8:]
-    return _des(k1, _des(k2, last, decrypt=True))
+    return KeyedDes(key).mac(message)
 
 
 def mac_equal(a: bytes, b: bytes) -> bool:

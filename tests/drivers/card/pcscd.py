@@ -4,8 +4,8 @@ pcscd 1.9.9 (Debian 12) always listens on ``/run/pcscd/pcscd.comm``: unlike the 
 the daemon ignores ``PCSCLITE_CSOCK_NAME``. So each private daemon runs in its own mount
 namespace (``unshare --mount``, plus ``--user --map-root-user`` when not root) in which a temp
 directory is bind-mounted over ``/run``; its socket, ``<dir>/run/pcscd/pcscd.comm``, is then
-reached from outside by setting ``PCSCLITE_CSOCK_NAME`` to that path. Hiding ``/run`` also
-hides udev from it, so a USB reader plugged into the machine does not show up in tests.
+reached from outside by setting ``PCSCLITE_CSOCK_NAME`` to that path. A USB reader plugged
+into the machine may still show up in it: tests pick vpcd's readers by name.
 
 Its reader.conf.d holds one vpcd entry on a free TCP port (``DEVICENAME /dev/null:PORT``);
 vpcd then opens two slots, "Virtual PCD 00 00" on PORT and "Virtual PCD 00 01" on PORT+1.
@@ -111,6 +111,8 @@ class PrivatePcscd:
         listed through the socket."""
         if self._process is not None:
             return
+        # A pcscd killed hard leaves its socket and pid file: clear them, they are ours.
+        shutil.rmtree(self.dir / "run" / "pcscd", ignore_errors=True)
         debug = os.environ.get("HUDUMA_PCSCD_DEBUG", "")
         flags = (["-d"] if debug else []) + (["-a"] if debug == "apdu" else [])
         ns = ["--mount", "--propagation", "private"]
@@ -125,8 +127,7 @@ class PrivatePcscd:
         self._process = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
             env={**os.environ, **self.env}, preexec_fn=_die_with_parent)
-        name = self._wait_for_reader()
-        self.reader_name = name
+        self.reader_name = self._wait_for_reader()
 
     def stop_daemon(self) -> None:
         """Stop pcscd by its PID (SIGTERM, then SIGKILL after 5 s); keep the socket path and
@@ -159,8 +160,11 @@ class PrivatePcscd:
         deadline = time.monotonic() + self.start_timeout
         while not os.path.exists(self.socket):
             if self._process.poll() is not None:
-                raise RuntimeError(f"pcscd exited with {self._process.returncode}:\n"
-                                   f"{self.log_text}")
+                raise RuntimeError(
+                    f"pcscd exited with {self._process.returncode}. It runs in a mount "
+                    "namespace of its own (pcscd 1.9 ignores PCSCLITE_CSOCK_NAME), which "
+                    "needs root or unprivileged user namespaces (sysctl "
+                    f"kernel.unprivileged_userns_clone=1). Its output:\n{self.log_text}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"pcscd made no socket at {self.socket} in "
                                    f"{self.start_timeout:g} s:\n{self.log_text}")
@@ -203,7 +207,9 @@ def _free_port_pair() -> int:
 
 def _die_with_parent() -> None:
     """In the child before exec: have the kernel SIGTERM pcscd if the test process dies
-    without stopping it (killed by a timeout, say), so no daemon outlives its test run."""
+    without stopping it (killed by a timeout, say), so no daemon outlives its test run. The
+    kernel sends it when the *thread* that started pcscd ends: start it from one that lives
+    as long as the run (pytest's main thread does)."""
     PR_SET_PDEATHSIG = 1
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 

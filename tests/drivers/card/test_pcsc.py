@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable
 
 import pytest
+from smartcard import scard as pcsc_lite
 
 import drivers.card.pcsc as pcsc
 from drivers.card.pcsc import (PcscCardReader, historical_bytes, supports_extended_length,
                                with_le)
 from drivers.card.vpcd import VpcdCardSlot
-from drivers.errors import AdapterUnusable, CardBadlyInserted, CardRemoved as CardRemovedError
-from drivers.errors import NoDevice
+from drivers.errors import (AdapterUnusable, CardBadlyInserted, CardRemoved as CardRemovedError,
+                            NoDevice)
 from drivers.events import CardInserted, CardRemoved, DeviceStatusChanged
 from drivers.registry import builtin_registry
 from drivers.status import DeviceState, DeviceStatus, Reason
@@ -146,6 +147,119 @@ def test_the_registry_builds_it_from_config() -> None:
                                  "connect_timeout_s": 5.0}
 
 
+class FakePcscLite:
+    """Stands in for ``smartcard.scard`` where the real pcscd cannot go: readers plugged in and
+    out (vpcd's readers are fixed by pcscd's config). Constants come from the real module."""
+
+    def __init__(self, *, pnp: bool = True) -> None:
+        self.pnp = pnp
+        self.readers: dict[str, bytes | None] = {}   # reader -> ATR of the card in it, or None
+        self.counts: dict[str, int] = {}             # reader -> card events so far
+        self.changed = threading.Condition()
+        self.cancelled = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(pcsc_lite, name)
+
+    # what the test does
+    def plug(self, name: str) -> None:
+        self._change(lambda: self.readers.setdefault(name, None))
+
+    def unplug(self, name: str) -> None:
+        self._change(lambda: self.readers.pop(name))
+
+    def insert(self, name: str, atr: bytes) -> None:
+        self._change(lambda: self._card(name, atr))
+
+    def remove(self, name: str) -> None:
+        self._change(lambda: self._card(name, None))
+
+    def _card(self, name: str, atr: bytes | None) -> None:
+        self.readers[name] = atr
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    def _change(self, change: Callable[[], object]) -> None:
+        with self.changed:
+            change()
+            self.changed.notify_all()
+
+    # the PC/SC calls the adapter makes
+    def SCardEstablishContext(self, scope: int) -> tuple[int, int]:  # noqa: N802
+        return pcsc_lite.SCARD_S_SUCCESS, 1
+
+    def SCardReleaseContext(self, context: int) -> int:  # noqa: N802
+        return pcsc_lite.SCARD_S_SUCCESS
+
+    def SCardCancel(self, context: int) -> int:  # noqa: N802
+        self._change(lambda: setattr(self, "cancelled", True))
+        return pcsc_lite.SCARD_S_SUCCESS
+
+    def SCardListReaders(self, context: int, groups: list) -> tuple[int, list[str]]:  # noqa: N802
+        with self.changed:
+            names = sorted(self.readers)
+        return (pcsc_lite.SCARD_S_SUCCESS if names else pcsc_lite.SCARD_E_NO_READERS_AVAILABLE,
+                names)
+
+    def SCardGetStatusChange(self, context: int, timeout_ms: int,  # noqa: N802
+                             states: list[tuple[str, int]]) -> tuple[int, list]:
+        deadline = time.monotonic() + timeout_ms / 1000
+        with self.changed:
+            if not self.pnp and any(name == pcsc.PNP_READER for name, _ in states):
+                return pcsc_lite.SCARD_E_UNKNOWN_READER, []
+            readers_at_start = len(self.readers)
+            while True:
+                now = [self._event(name, readers_at_start) for name, _ in states]
+                if any(event != current for event, (_, current) in zip(now, states)):
+                    return pcsc_lite.SCARD_S_SUCCESS, [
+                        (name, event | (pcsc_lite.SCARD_STATE_CHANGED if event != current else 0),
+                         list(self.readers.get(name) or b""))
+                        for (name, current), event in zip(states, now)]
+                if self.cancelled:
+                    self.cancelled = False
+                    return pcsc_lite.SCARD_E_CANCELLED, []
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return pcsc_lite.SCARD_E_TIMEOUT, []
+                self.changed.wait(left)
+
+    def _event(self, name: str, readers_at_start: int) -> int:
+        if name == pcsc.PNP_READER:  # as pcsc-lite 1.9: a change during this call only
+            return pcsc_lite.SCARD_STATE_CHANGED if len(self.readers) != readers_at_start else 0
+        if name not in self.readers:
+            return pcsc_lite.SCARD_STATE_UNKNOWN
+        card = pcsc_lite.SCARD_STATE_PRESENT if self.readers[name] else pcsc_lite.SCARD_STATE_EMPTY
+        return card | self.counts.get(name, 0) << 16
+
+
+@pytest.mark.parametrize("pnp", [True, False], ids=["pnp", "no-pnp"])
+def test_readers_plugged_in_and_out_while_the_monitor_runs(monkeypatch, pnp) -> None:
+    fake = FakePcscLite(pnp=pnp)
+    monkeypatch.setattr(pcsc, "scard", fake)
+    reader = PcscCardReader("card_reader", PcscCardReader.Settings(reader="ACR", poll_s=0.2))
+    got: list[object] = []
+    reader.add_listener(got.append)
+    reader.open()
+    fake.plug("Other Reader 00 00")
+    fake.plug("ACS ACR1252 00 00")
+    wait_until(lambda: len(got) >= 2)
+    fake.insert("ACS ACR1252 00 00", TEST_ATR)
+    wait_until(lambda: len(got) >= 3)
+    fake.unplug("ACS ACR1252 00 00")          # with the card in it
+    wait_until(lambda: len(got) >= 5)
+    start = time.monotonic()
+    reader.close()
+    assert time.monotonic() - start < 1.0
+    assert got == [
+        DeviceStatusChanged("card_reader", DeviceState(DeviceStatus.NO_DEVICE, Reason.DISCONNECTED,
+                                                       "no reader whose name holds 'ACR'")),
+        DeviceStatusChanged("card_reader", DeviceState.online(detail="ACS ACR1252 00 00")),
+        CardInserted("card_reader", "ACS ACR1252 00 00", TEST_ATR),
+        CardRemoved("card_reader", "ACS ACR1252 00 00"),
+        DeviceStatusChanged("card_reader", DeviceState(DeviceStatus.NO_DEVICE, Reason.DISCONNECTED,
+                                                       "no reader whose name holds 'ACR'")),
+    ]
+
+
 # -- through the real pcscd ---------------------------------------------------------------------
 def test_an_empty_reader_is_listed_and_connecting_says_no_card(pcscd, reader) -> None:
     assert PcscCardReader("any").readers() == ["Virtual PCD 00 00", "Virtual PCD 00 01"]
@@ -206,7 +320,7 @@ def test_get_response_keeps_the_logical_channel_and_drops_secure_messaging(reade
                                                         "0C20", "00C0", "00C0"]
 
 
-def test_the_monitor_emits_insert_and_remove_on_its_thread(pcscd, reader, vpcd_slot) -> None:
+def test_the_monitor_emits_insert_and_remove_on_its_thread(reader, vpcd_slot) -> None:
     got: list[tuple[object, str]] = []
     reader.add_listener(lambda e: got.append((e, threading.current_thread().name)))
     reader.open()
