@@ -29,3 +29,8 @@ def demo_config(tmp_path: Path) -> KioskConfig:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+# The private pcscd is one per test run: the PC/SC client library reads its socket's name once
+# per process, so every test that talks PC/SC must share this one daemon.
+from tests.card_fixtures import pcscd, vpcd_slot  # noqa: E402, F401

@@ -62,17 +62,18 @@ class Identity(BaseModel):
     document_type: Literal["ID", "P"] = "ID"
     """``ID`` for an ID card (TD1 MRZ), ``P`` for a passport (TD3 MRZ)."""
     issuing_state: str = Field(default="KEN", pattern=r"^[A-Z<]{3}$")
-    document_number: str = Field(pattern=r"^[A-Z0-9]{1,22}$")
-    surname: str
-    given_names: str
+    # Made-up people in tests and demos, but kept out of repr all the same.
+    document_number: str = Field(pattern=r"^[A-Z0-9]{1,22}$", repr=False)
+    surname: str = Field(repr=False)
+    given_names: str = Field(repr=False)
     nationality: str = Field(default="KEN", pattern=r"^[A-Z<]{3}$")
-    birth_date: str
-    sex: Literal["M", "F", "<"] = "<"
-    expiry_date: str
-    personal_number: str | None = None
-    full_date_of_birth: str | None = None
-    place_of_birth: str | None = None
-    address: str | None = None
+    birth_date: str = Field(repr=False)
+    sex: Literal["M", "F", "<"] = Field(default="<", repr=False)
+    expiry_date: str = Field(repr=False)
+    personal_number: str | None = Field(default=None, repr=False)
+    full_date_of_birth: str | None = Field(default=None, repr=False)
+    place_of_birth: str | None = Field(default=None, repr=False)
+    address: str | None = Field(default=None, repr=False)
 
     @field_validator("birth_date", "expiry_date")
     @classmethod

@@ -1,7 +1,8 @@
 """Reading an ICAO 9303 eMRTD (an ID card or passport chip) over any card connection.
 
 The terminal side: SELECT the LDS application, Basic Access Control with the MRZ information,
-then secure messaging for every command; EF.COM, DG1, DG2, DG11 (where present) and EF.SOD are
+then secure messaging for every command; EF.COM (which lists the data groups present), DG1,
+DG2, DG11 (where EF.COM lists it) and EF.SOD are
 read with the largest read length the card accepts, switching to the odd-INS READ BINARY past
 offset 32767; passive authentication checks what was read.
 
@@ -29,8 +30,10 @@ from drivers.card.emrtd.errors import BacError, EmrtdError, LdsError
 from drivers.card.emrtd.lds import (
     FID,
     AdditionalDetails,
+    DG_NUMBER_BY_TAG,
     FaceImage,
     encode_tlv,
+    parse_com,
     parse_dg1,
     parse_dg2,
     parse_dg11,
@@ -185,8 +188,15 @@ class EmrtdReader:
         """Everything a kiosk needs from the document, checked by passive authentication."""
         self.select_application()
         self.authenticate(key)
+        com = self.read_file(FID["COM"])
+        if com is None:
+            raise ReadFailed("EF.COM is missing", 0x6A82)
+        try:
+            present = {DG_NUMBER_BY_TAG.get(tag) for tag in parse_com(com)[2]}
+        except (LdsError, EmrtdError) as err:
+            raise ReadFailed("EF.COM is malformed", 0x6F00) from err
         self._progress(0.1)
-        wanted = [1, *([2] if with_face else []), *optional]
+        wanted = [1, *([2] if with_face else []), *(n for n in optional if n in present)]
         groups: dict[int, bytes] = {}
         for index, number in enumerate(wanted):
             content = self.read_file(DG_FID[number])
