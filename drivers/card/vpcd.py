@@ -192,9 +192,14 @@ class VpcdCardSlot:
     def _control(self, code: int) -> bytes | None:
         if code == CTRL_ATR:
             return bytes(self.card.atr)
-        if code in (CTRL_ON, CTRL_RESET):
-            self._power_on_seen = True
-        elif code != CTRL_OFF:
+        if code in (CTRL_ON, CTRL_RESET, CTRL_OFF):
+            # A chip loses everything volatile (a BAC session, say) when its power goes.
+            reset = getattr(self.card, "reset", None)
+            if reset is not None:
+                reset()
+            if code != CTRL_OFF:
+                self._power_on_seen = True
+        else:
             log.warning("vpcd sent an unknown control code %d; ignored", code)
         return None
 

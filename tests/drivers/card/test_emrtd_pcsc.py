@@ -172,3 +172,22 @@ def test_no_personal_data_reaches_any_log(reader, vpcd_slot, pki, csca_dir: Path
         assert secret not in text, secret
     assert face[100:120].hex() not in text and str(face[100:120]) not in text
     assert "AB1234567" not in repr(person) and "WANJIKU" not in repr(person)
+
+
+def test_a_reset_card_has_forgotten_its_bac_session(reader, vpcd_slot, pki) -> None:  # noqa: ANN001
+    from smartcard import scard
+
+    identity = demo_identity()
+    vpcd_slot(make_applet(build_document(identity, demo_face(), pki))).insert()
+    with reader.connect() as card:
+        emrtd = EmrtdReader(card)
+        emrtd.select_application()
+        emrtd.authenticate(identity.bac_key)
+        assert emrtd.select_file(FID["DG1"])
+        rv, _protocol = scard.SCardReconnect(card._handle, scard.SCARD_SHARE_SHARED,
+                                             scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+                                             scard.SCARD_RESET_CARD)
+        assert rv == scard.SCARD_S_SUCCESS
+        # After the reset the chip answers protected commands as a fresh chip: no session.
+        assert card.transmit(bytes.fromhex("0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800")) \
+            == b"\x69\x88"
