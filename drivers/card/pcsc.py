@@ -103,10 +103,14 @@ class PcscConnection:
         command = bytes(apdu)
         if len(command) < 4:
             raise ValueError(f"a command APDU has at least 4 bytes, not {len(command)}")
+        response = self._exchange(command)
+        if response[-2] not in (0x61, 0x6C):
+            return response  # the usual case: one exchange, nothing to put together
         data = bytearray()
         resent = False
-        for _ in range(_MAX_RESPONSE_ROUNDS):
-            response = self._exchange(command)
+        for round_ in range(_MAX_RESPONSE_ROUNDS):
+            if round_:
+                response = self._exchange(command)
             sw1, sw2 = response[-2], response[-1]
             if sw1 == 0x6C and not resent:
                 # Wrong Le: the card says how many bytes it has; ask again for exactly that.
