@@ -56,6 +56,11 @@ def add_card_commands(sub: argparse._SubParsersAction) -> None:
     emulate.add_argument("--wrong-key", action="store_true", help="refuse every BAC attempt")
     emulate.add_argument("--remove-after", type=int, metavar="N", help="pull the card out after N commands")
     emulate.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds per command")
+    emulate.add_argument("--seed", type=int, metavar="N",
+                         help="the chip's random numbers restart from N at every reset "
+                              "(for benchmarks that replay a session; never in service)")
+    emulate.add_argument("--face-bytes", type=int, default=20_000, metavar="N",
+                         help="size of the demo face when no --face is given")
     emulate.set_defaults(func=cmd_emulate)
 
 
@@ -139,13 +144,13 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     from drivers.card.vpcd import VpcdCardSlot
 
     identity = Identity.load(args.identity) if args.identity else demo_identity()
-    face = args.face.read_bytes() if args.face else demo_face()
+    face = args.face.read_bytes() if args.face else demo_face(args.face_bytes)
     pki = ensure_test_pki(args.pki)
     if args.csca_out:
         args.csca_out.mkdir(parents=True, exist_ok=True)
         shutil.copy(Path(args.pki) / "csca.pem", args.csca_out / "csca.pem")
     document = build_document(identity, face, pki)
-    applet = make_applet(document, wrong_key=args.wrong_key)
+    applet = make_applet(document, wrong_key=args.wrong_key, seed=args.seed)
     slot = VpcdCardSlot(applet, host=args.host, port=args.port, latency_s=args.latency)
     if args.remove_after:
         limit = args.remove_after

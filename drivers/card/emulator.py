@@ -155,9 +155,10 @@ def build_document(identity: Identity, face: bytes, pki: TestPki) -> Document:
     return Document(files, identity.bac_key, groups)
 
 
-def make_applet(document: Document, *, wrong_key: bool = False,
-                max_read: int = 65536) -> EmrtdApplet:
-    return EmrtdApplet(document.files, document.bac_key, wrong_key=wrong_key, max_read=max_read)
+def make_applet(document: Document, *, wrong_key: bool = False, max_read: int = 65536,
+                seed: int | None = None) -> EmrtdApplet:
+    return EmrtdApplet(document.files, document.bac_key, wrong_key=wrong_key, max_read=max_read,
+                       seed=seed)
 
 
 def alter_data_group(document: Document, number: int) -> Document:

@@ -49,6 +49,13 @@ SW_CONDITIONS = 0x6985
 SFI = {0x1E: FID["COM"], 0x01: FID["DG1"], 0x02: FID["DG2"], 0x0B: FID["DG11"], 0x1D: FID["SOD"]}
 
 
+def _seeded(seed: int) -> Callable[[int], bytes]:
+    import random
+
+    rng = random.Random(seed)
+    return lambda n: rng.randbytes(n)
+
+
 def _sw(value: int) -> bytes:
     return value.to_bytes(2, "big")
 
@@ -59,12 +66,15 @@ class EmrtdApplet:
                  max_read: int = 65536,
                  max_le: int | None = None,
                  wrong_key: bool = False,
-                 random: Callable[[int], bytes] = os.urandom) -> None:
+                 random: Callable[[int], bytes] = os.urandom,
+                 seed: int | None = None) -> None:
         """``files`` maps file identifiers (0x0101 ...) to whole file contents.
         ``max_read``: the most data bytes one READ BINARY returns (the chip's buffer).
         ``max_le``: the largest Le the chip accepts at all; beyond it, 6700 (wrong length).
         ``wrong_key``: the chip holds other access keys than the document's MRZ (every BAC
-        attempt fails with 6300), as when a person types details that are not the card's."""
+        attempt fails with 6300), as when a person types details that are not the card's.
+        ``seed``: the chip's random numbers start again from this seed at every reset, so that
+        a benchmark can replay a session's APDUs exactly (never for anything else)."""
         self.atr = atr
         self._files = dict(files)
         self._max_read = max_read
@@ -73,7 +83,8 @@ class EmrtdApplet:
             bac_key = BacKey(document_number="X00000000", birth_date="000101",
                              expiry_date="000101")
         self._k_enc, self._k_mac = document_keys(bac_key)
-        self._random = random
+        self._seed = seed
+        self._random = _seeded(seed) if seed is not None else random
         self._app_selected = False
         self._challenge: bytes | None = None
         self._sm: CardSecureMessaging | None = None
@@ -89,6 +100,8 @@ class EmrtdApplet:
         self._challenge = None
         self._sm = None
         self._current = None
+        if self._seed is not None:
+            self._random = _seeded(self._seed)
 
     # -- the APDU entry point ---------------------------------------------------------------
     def process(self, apdu: bytes) -> bytes:
