@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,18 @@ class OutboxSummary:
     @property
     def waiting(self) -> int:
         return sum(n for s, n in self.counts.items() if s != OutboxStatus.SENT.value)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    idempotency_key: str
+    kind: str
+    payload: dict[str, Any] = field(repr=False)
+    status: OutboxStatus
+    attempts: int
+    last_error: str | None
+    created_at: str
+    updated_at: str
 
 
 class Outbox:
@@ -126,6 +138,99 @@ class Outbox:
         counts = {s.value: 0 for s in OutboxStatus}
         counts.update(dict(rows))
         return OutboxSummary(counts, oldest)
+
+    # -- a row's lifecycle: pending -> sending -> sent, or back to pending with the error -------
+    def claim(self, kind: str) -> OutboxRow | None:
+        """Take the oldest pending row of ``kind`` for sending (pending -> sending), or None.
+        One transaction: two workers never claim the same row."""
+        now = self._clock.now().isoformat()
+        with self._lock:
+            db = self._conn()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                row = db.execute(
+                    "SELECT idempotency_key FROM outbox WHERE kind = ? AND status = 'pending'"
+                    " ORDER BY id LIMIT 1", (kind,)).fetchone()
+                if row is None:
+                    db.execute("COMMIT")
+                    return None
+                db.execute("UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                           " updated_at = ? WHERE idempotency_key = ?", (now, row[0]))
+                db.execute("COMMIT")
+            except sqlite3.DatabaseError as err:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise OutboxError(str(err)) from err
+        return self.get(row[0])
+
+    def complete(self, key: str) -> None:
+        """The far side has all of it (sending -> sent)."""
+        self._move(key, OutboxStatus.SENT, None)
+
+    def release(self, key: str, error: str) -> None:
+        """It did not go: back to pending, with why (sending -> pending)."""
+        self._move(key, OutboxStatus.PENDING, error)
+
+    def fail(self, key: str, error: str) -> None:
+        """It can never go as it is (sending -> failed); a person must look at it."""
+        self._move(key, OutboxStatus.FAILED, error)
+
+    def _move(self, key: str, status: OutboxStatus, error: str | None) -> None:
+        now = self._clock.now().isoformat()
+        with self._lock:
+            try:
+                cursor = self._conn().execute(
+                    "UPDATE outbox SET status = ?, last_error = ?, updated_at = ?"
+                    " WHERE idempotency_key = ? AND status = 'sending'",
+                    (status.value, error, now, key))
+            except sqlite3.DatabaseError as err:
+                raise OutboxError(str(err)) from err
+        if cursor.rowcount != 1:
+            raise OutboxError(f"row {key} was not being sent")
+
+    def recover(self) -> int:
+        """After a crash or a power cut: rows left "sending" go back to pending. Returns how
+        many. Call once at start, before any worker runs."""
+        now = self._clock.now().isoformat()
+        with self._lock:
+            try:
+                cursor = self._conn().execute(
+                    "UPDATE outbox SET status = 'pending', updated_at = ?,"
+                    " last_error = coalesce(last_error, 'interrupted') WHERE status = 'sending'",
+                    (now,))
+            except sqlite3.DatabaseError as err:
+                raise OutboxError(str(err)) from err
+        return cursor.rowcount
+
+    def get(self, key: str) -> OutboxRow | None:
+        with self._lock:
+            try:
+                row = self._conn().execute(
+                    "SELECT idempotency_key, kind, payload, status, attempts, last_error,"
+                    " created_at, updated_at FROM outbox WHERE idempotency_key = ?",
+                    (key,)).fetchone()
+            except sqlite3.DatabaseError as err:
+                raise OutboxError(str(err)) from err
+        if row is None:
+            return None
+        return OutboxRow(row[0], row[1], json.loads(row[2]), OutboxStatus(row[3]), row[4],
+                         row[5], row[6], row[7])
+
+    def rows(self, kind: str | None = None, status: OutboxStatus | None = None) -> list[OutboxRow]:
+        query = "SELECT idempotency_key FROM outbox WHERE 1=1"
+        params: list[str] = []
+        if kind is not None:
+            query += " AND kind = ?"
+            params.append(kind)
+        if status is not None:
+            query += " AND status = ?"
+            params.append(status.value)
+        with self._lock:
+            try:
+                keys = [r[0] for r in self._conn().execute(query + " ORDER BY id", params)]
+            except sqlite3.DatabaseError as err:
+                raise OutboxError(str(err)) from err
+        return [row for key in keys if (row := self.get(key)) is not None]
 
     def check(self) -> str:
         """SQLite's own integrity check of the file: ``ok`` or what is wrong."""

@@ -1,0 +1,106 @@
+"""Print jobs through the outbox: nothing lost, nothing printed twice."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drivers.events import DeviceStatusChanged
+from drivers.printer.simulator import PrintedJob, SimulatedPrinter
+from drivers.status import Reason
+from kiosk_app.outbox import Outbox, OutboxStatus
+from kiosk_app.receipts.spooler import PrintSpooler
+from kiosk_app.ui_dispatch import ImmediateDispatcher
+from kiosk_app.workers import Workers
+
+
+class Told:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def on_print_job_printed(self, job) -> None:  # noqa: ANN001
+        self.calls.append(("printed", job.job_id))
+
+    def on_print_job_waiting(self, job, state) -> None:  # noqa: ANN001
+        self.calls.append(("waiting", job.job_id, state.reason))
+
+
+@pytest.fixture
+def printer() -> SimulatedPrinter:
+    device = SimulatedPrinter("printer")
+    device.open()
+    return device
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Outbox:
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    yield box
+    box.close()
+
+
+def test_a_job_prints_once_and_is_marked_sent(printer, outbox) -> None:  # noqa: ANN001
+    spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher())
+    told = Told()
+    spooler.add_listener(told)
+    job = spooler.submit(b"\x1b@receipt\n", job_id="HK-1", document="receipt")
+    spooler.submit(b"\x1b@receipt\n", job_id="HK-1", document="receipt")  # a retried submit
+    assert spooler.pump() == 1 and spooler.pump() == 0
+    assert printer.jobs == [PrintedJob("HK-1", b"\x1b@receipt\n")]
+    assert outbox.get(job.key).status is OutboxStatus.SENT
+    assert told.calls == [("printed", "HK-1")]
+
+
+def test_paper_out_leaves_it_pending_and_paper_loaded_prints_it_exactly_once(
+        printer, outbox) -> None:  # noqa: ANN001
+    workers = Workers(ImmediateDispatcher())
+    spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher(), workers=workers)
+    told = Told()
+    spooler.add_listener(told)
+    printer.add_listener(spooler.on_device_event)
+    printer.inject("paper_out")
+    first = spooler.submit(b"R1", job_id="HK-1", document="receipt")
+    spooler.submit(b"R2", job_id="HK-2", document="receipt")
+    assert spooler.pump() == 0
+    assert [j.job_id for j in spooler.waiting()] == ["HK-1", "HK-2"]
+    row = outbox.get(first.key)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.PENDING, 1, "paper_out")
+    assert told.calls == [("waiting", "HK-1", Reason.PAPER_OUT)]
+
+    printer.clear("paper_out")  # paper loaded: the printer says so, the spooler prints
+    workers.shutdown(wait=True)
+    assert printer.jobs == [PrintedJob("HK-1", b"R1"), PrintedJob("HK-2", b"R2")]
+    assert spooler.waiting() == []
+    spooler.pump()
+    printer.clear()
+    assert len(printer.jobs) == 2
+
+
+def test_a_crash_mid_print_loses_nothing(printer, outbox, tmp_path: Path) -> None:  # noqa: ANN001
+    spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher())
+    job = spooler.submit(b"R1", job_id="HK-1", document="receipt")
+    assert outbox.claim("print") is not None  # the process dies here, the job half-sent
+    outbox.close()
+    again = Outbox(tmp_path / "outbox.sqlite3")
+    restarted = PrintSpooler(again, printer, dispatcher=ImmediateDispatcher())
+    assert restarted.start() == 1
+    assert printer.jobs == [PrintedJob("HK-1", b"R1")]
+    assert again.get(job.key).attempts == 2
+    again.close()
+
+
+def test_no_printer_prints_nothing_and_keeps_everything(outbox) -> None:  # noqa: ANN001
+    spooler = PrintSpooler(outbox, None, dispatcher=ImmediateDispatcher())
+    spooler.submit(b"R1", job_id="HK-1", document="receipt")
+    assert spooler.pump() == 0 and len(spooler.waiting()) == 1
+
+
+def test_a_status_change_of_another_device_does_nothing(printer, outbox) -> None:  # noqa: ANN001
+    class NoWorkers:
+        def submit(self, *a, **k):  # noqa: ANN002, ANN003, ANN201
+            raise AssertionError("pumped for a scanner event")
+
+    spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher(), workers=NoWorkers())
+    from drivers.status import DeviceState
+
+    spooler.on_device_event(DeviceStatusChanged("scanner", DeviceState.online()))
