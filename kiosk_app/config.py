@@ -158,8 +158,10 @@ class KioskConfig(_Section):
         if data_dir is None:
             base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
             data_dir = base / "huduma-kiosk" / "demo"
+        # The demo's sample ID card is signed under a demo CSCA kept in the data folder.
         return cls(role=role, demo=True, data_dir=data_dir,
-                   display=DisplayConfig(fullscreen=False))
+                   display=DisplayConfig(fullscreen=False),
+                   identity=IdentityConfig(csca_dir=data_dir / "demo-pki"))
 
 
 # --- loading, with refusals that name the field ---------------------------------------------

@@ -11,7 +11,8 @@ from tests.screens.test_app import labels
 
 def demo(tmp_path: Path, **extra):  # noqa: ANN003, ANN201
     return parse_config({"data_dir": str(tmp_path / "d"), "demo": True,
-                         "display": {"fullscreen": False}, **extra})
+                         "display": {"fullscreen": False},
+                         "identity": {"csca_dir": str(tmp_path / "d" / "demo-pki")}, **extra})
 
 
 def to_card_unlock(ui) -> None:  # noqa: ANN001
@@ -39,7 +40,7 @@ def test_read_a_card_and_confirm_who_it_is_screenshot(make_ui, tmp_path: Path,
     ui.wait_until(lambda: ui.screen.name == "identity_confirm", timeout=20)
     shown = labels(ui.screen)
     assert "AMINA NJERI WANJIKU" in shown and "Is this you?" in shown
-    assert "The card was read, but this kiosk cannot check its security signature." in shown
+    assert "The card's security check passed." in shown
     assert ui.screen.ids.photo.texture is not None
     assert ui.screen.ids.photo.texture.size == (240, 320)
     ui.screenshot(screenshots_dir / "identity-confirm-portrait.png")
