@@ -65,8 +65,11 @@ def builtin_registry() -> Registry:
     from drivers.camera.simulator import SimulatedCamera
     from drivers.card.pcsc import PcscCardReader
     from drivers.card.simulator import SimulatedCardReader
+    from drivers.printer.escpos_network import EscposNetworkPrinter
+    from drivers.printer.escpos_serial import EscposSerialPrinter
+    from drivers.printer.escpos_usb import EscposUsbPrinter
     from drivers.printer.simulator import SimulatedPrinter
     from drivers.scanner.simulator import SimulatedScanner
 
-    return Registry([PcscCardReader, SimulatedCardReader, SimulatedPrinter, SimulatedScanner,
-                     SimulatedCamera])
+    return Registry([PcscCardReader, SimulatedCardReader, SimulatedPrinter, EscposNetworkPrinter,
+                     EscposUsbPrinter, EscposSerialPrinter, SimulatedScanner, SimulatedCamera])

@@ -24,6 +24,8 @@ from kiosk_app.i18n import DOMAIN, LOCALE_DIR
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("kiosk_app", "agent_mode", "screens", "drivers")
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "both": None}
+# Babel's Python extractor does not look inside f-strings; this finds N_("...") wherever it is.
+_PY_MARK = re.compile(r"""\bN_\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*\)""")
 _KV_CALL = re.compile(r"""\btr\.(?:_|both)\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*\)""")
 
 
@@ -34,10 +36,16 @@ def extract(root: Path = ROOT) -> dict[str, list[tuple[str, int]]]:
         for path in sorted((root / package).rglob("*.py")):
             if path.name == "catalogues.py":
                 continue
+            where = str(path.relative_to(root))
             with path.open("rb") as fh:
                 for lineno, _func, message, _comments in extract_python(fh, KEYWORDS, [], {}):
                     if isinstance(message, str) and message:
-                        found.setdefault(message, []).append((str(path.relative_to(root)), lineno))
+                        found.setdefault(message, []).append((where, lineno))
+            for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                for m in _PY_MARK.finditer(line):
+                    text = ast.literal_eval(m.group("q") + m.group("text") + m.group("q"))
+                    if (where, lineno) not in found.get(text, []):
+                        found.setdefault(text, []).append((where, lineno))
         for path in sorted((root / package).rglob("*.kv")):
             for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 for m in _KV_CALL.finditer(line):

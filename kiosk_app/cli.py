@@ -92,8 +92,12 @@ def make_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(func=cmd_doctor)
 
     from kiosk_app.card_commands import add_card_commands
+    from kiosk_app.printer_commands import add_printer_commands
+    from kiosk_app.receipt_commands import add_receipt_commands
 
     add_card_commands(sub)
+    add_printer_commands(sub)
+    add_receipt_commands(sub)
     return parser
 
 

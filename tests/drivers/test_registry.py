@@ -27,7 +27,9 @@ class _NeedsMissingLibrary(Device):
 def test_builtin_registry_has_a_simulator_for_every_family() -> None:
     registry = builtin_registry()
     assert registry.kinds("card_reader") == ["pcsc", "simulator"]
-    for family in ("printer", "scanner", "camera"):
+    assert registry.kinds("printer") == ["escpos-network", "escpos-serial", "escpos-usb",
+                                         "simulator"]
+    for family in ("scanner", "camera"):
         assert registry.kinds(family) == ["simulator"]
 
 
@@ -42,7 +44,8 @@ def test_create_picks_the_adapter_by_kind_with_its_settings() -> None:
 def test_unknown_kind_names_the_known_ones() -> None:
     with pytest.raises(AdapterUnusable) as info:
         builtin_registry().create("printer", "printer", "escpos-netwrk", {})
-    assert info.value.detail == "no printer adapter of kind 'escpos-netwrk' (known: simulator)"
+    assert info.value.detail == ("no printer adapter of kind 'escpos-netwrk' "
+                                 "(known: escpos-network, escpos-serial, escpos-usb, simulator)")
 
 
 def test_unusable_adapter_is_an_error_never_a_silent_simulator() -> None:

@@ -29,3 +29,10 @@ def test_a_new_string_without_kiswahili_is_caught(tmp_path: Path, monkeypatch) -
 def test_kiswahili_is_served_at_run_time() -> None:
     assert translator("sw").gettext("Touch the screen to start") == "Gusa skrini kuanza"
     assert bilingual("Finish") == "Finish\nMaliza"
+
+
+def test_a_marked_string_inside_an_f_string_is_found(tmp_path: Path) -> None:
+    (tmp_path / "kiosk_app").mkdir()
+    (tmp_path / "kiosk_app" / "f.py").write_text(
+        'from kiosk_app.i18n import N_, bilingual\nprint(f"{bilingual(N_(\'Hidden in here\'))}")\n')
+    assert catalogues.extract(tmp_path) == {"Hidden in here": [("kiosk_app/f.py", 2)]}

@@ -70,7 +70,8 @@ settings = { fps = 0, colour = true }
         "  - backend: not accepted: url must start with http:// or https://",
         "  - time_limits.idle_s: expected a number, got 'soon'",
         "  - time_limits.warning_s: expected a value of at least 20.0, got 5",
-        "  - devices.printer.kind: expected one of simulator, got 'escpos-netwrk'",
+        "  - devices.printer.kind: expected one of escpos-network, escpos-serial, escpos-usb, "
+        "simulator, got 'escpos-netwrk'",
         "  - devices.camera.settings.fps: expected a value above 0.0, got 0",
         "  - devices.camera.settings.colour: unknown setting (check its spelling)",
     ]

@@ -1,0 +1,1 @@
+"""Receipts: the printed documents, their signed tokens, and printing them without loss."""

@@ -1,0 +1,104 @@
+"""Receipts end to end: the network adapter prints to our printer emulator over TCP, the QR is
+decoded from the rendered PNG and its token verified offline; paper out mid-job leaves the
+receipt waiting in the outbox, and once paper is loaded it prints exactly once."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from drivers.printer.emulator import PrinterEmulator
+from drivers.printer.escpos_network import EscposNetworkPrinter
+from kiosk_app.outbox import Outbox, OutboxStatus
+from kiosk_app.receipts import documents
+from kiosk_app.receipts.issuing import ReceiptIssuer
+from kiosk_app.receipts.keys import DeviceKey
+from kiosk_app.receipts.spooler import PrintSpooler
+from kiosk_app.receipts.token import ReceiptClaims, TokenError, issue, verify
+from kiosk_app.ui_dispatch import ImmediateDispatcher
+
+ISSUED = datetime(2026, 11, 24, 11, 5, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path):  # noqa: ANN201
+    with PrinterEmulator(port=0, out_dir=tmp_path / "jobs", paper_width_mm=80) as printer:
+        yield printer
+
+
+@pytest.fixture
+def issuer(tmp_path: Path) -> ReceiptIssuer:
+    return ReceiptIssuer.for_data_dir(tmp_path / "data", "KSK-NBO-0007")
+
+
+def sample(issuer: ReceiptIssuer, reference: str = "HK-2026-000123") -> documents.ReceiptData:
+    return issuer.receipt(reference=reference, service_code="GOOD_CONDUCT",
+                          service_name_en="Certificate of good conduct",
+                          service_name_sw="Cheti cha tabia njema", official_fee_cents=105_000,
+                          convenience_fee_cents=5_000, payment_method="mpesa",
+                          mpesa_code="SKL4H2J9QX", issued_at=ISSUED)
+
+
+def network_printer(emulator: PrinterEmulator, width: int = 80) -> EscposNetworkPrinter:
+    return EscposNetworkPrinter("printer", EscposNetworkPrinter.Settings(
+        uri=f"tcp://127.0.0.1:{emulator.port}", paper_width_mm=width))
+
+
+@pytest.mark.parametrize("width", [58, 80])
+def test_the_printed_qr_scans_and_verifies(tmp_path: Path, issuer: ReceiptIssuer, width: int) -> None:
+    with PrinterEmulator(port=0, out_dir=tmp_path / f"jobs{width}", paper_width_mm=width) as emulator:
+        printer = network_printer(emulator, width)
+        job = documents.receipt(sample(issuer), printer.profile)
+        assert len(job) < 1024  # native QR: well under 1 KB on the wire
+        printer.print_job(job, job_id="HK-2026-000123")
+        (printed,) = emulator.wait_for_jobs(1, timeout=5)
+    assert printed.complete
+    text = printed.txt.read_text(encoding="utf-8")
+    assert "HK-2026-000123" in text and "KES 1,100.00" in text and "Hifadhi risiti hii" in text
+    found = zxingcpp.read_barcodes(Image.open(printed.png).convert("L"))
+    assert len(found) == 1
+    claims = verify(found[0].text, issuer.directory, now=ISSUED)
+    assert claims == ReceiptClaims("HK-2026-000123", "GOOD_CONDUCT", 110_000, ISSUED, "KSK-NBO-0007")
+
+
+def test_altered_and_forged_tokens_are_refused(issuer: ReceiptIssuer, tmp_path: Path) -> None:
+    token = sample(issuer).token
+    i = len(token) // 2
+    altered = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
+    with pytest.raises(TokenError) as info:
+        verify(altered, issuer.directory, now=ISSUED)
+    assert info.value.reason in ("bad_signature", "malformed")
+
+    forger = DeviceKey.load_or_create(tmp_path / "forger.key")  # a key this kiosk never saw
+    forged = issue(ReceiptClaims("HK-2026-000123", "GOOD_CONDUCT", 1, ISSUED, "KSK-NBO-0007"),
+                   forger.private_key)
+    with pytest.raises(TokenError) as info:
+        verify(forged, issuer.directory, now=ISSUED)
+    assert info.value.reason == "unknown_key"
+
+
+def test_paper_out_mid_job_waits_then_prints_exactly_once(emulator: PrinterEmulator,
+                                                          issuer: ReceiptIssuer,
+                                                          tmp_path: Path) -> None:
+    printer = network_printer(emulator)
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher())
+    job = documents.receipt(sample(issuer), printer.profile)
+    emulator.inject("paper_out_after", n=len(job) // 2)   # the roll ends half-way through
+    submitted = spooler.submit(job, job_id="HK-2026-000123", document="receipt")
+    assert spooler.pump() == 0
+    row = outbox.get(submitted.key)
+    assert (row.status, row.last_error) == (OutboxStatus.PENDING, "paper_out")
+    emulator.wait_for_jobs(1, timeout=5)
+    assert [j.complete for j in emulator.jobs] == [False]
+
+    emulator.clear("paper_out")                            # paper loaded
+    assert spooler.pump() == 1 and spooler.pump() == 0
+    jobs = emulator.wait_for_jobs(2, timeout=5)
+    assert [j.complete for j in jobs] == [False, True]
+    assert sum("HK-2026-000123" in j.txt.read_text(encoding="utf-8") for j in jobs if j.complete) == 1
+    assert outbox.get(submitted.key).status is OutboxStatus.SENT
+    outbox.close()
