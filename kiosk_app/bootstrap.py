@@ -24,6 +24,7 @@ from kiosk_app.devices import DeviceHub
 from kiosk_app.events import EventQueue
 from kiosk_app.identity import IdentityReader
 from kiosk_app.outbox import Outbox
+from kiosk_app.receipts.spooler import PrintSpooler
 from kiosk_app.session import Session
 from kiosk_app.ui_dispatch import Dispatcher, ImmediateDispatcher
 from kiosk_app.ui_watch import UiWatch
@@ -46,6 +47,7 @@ class Kiosk:
     outbox: Outbox
     ui_watch: UiWatch
     identity: IdentityReader
+    spooler: PrintSpooler
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -54,7 +56,12 @@ class Kiosk:
             return
         self._started = True
         self.devices.connect(self.events.put)
-        self.workers.submit(self.devices.open_all)
+        self.workers.submit(self._open_and_print)
+
+    def _open_and_print(self) -> None:
+        """Worker thread: open the devices, then print what a previous run left waiting."""
+        self.devices.open_all()
+        self.spooler.start()
 
     def close(self) -> None:
         self.workers.shutdown(wait=False)
@@ -87,6 +94,11 @@ def build(config: KioskConfig, *,
                       card_attempts=config.identity.card_attempts)
     events.subscribe(devices.on_device_event)
     events.subscribe(session.on_device_event)
+    workers = Workers(dispatcher)
+    outbox = outbox or Outbox(config.outbox_path, clock=clock)
+    spooler = PrintSpooler(outbox, devices.get("printer"),  # type: ignore[arg-type]
+                           dispatcher=dispatcher, workers=workers)
+    events.subscribe(spooler.on_device_event)
     return Kiosk(
         config=config,
         clock=clock,
@@ -95,10 +107,11 @@ def build(config: KioskConfig, *,
         devices=devices,
         events=events,
         session=session,
-        workers=Workers(dispatcher),
+        workers=workers,
         backend=backend or BackendClient(config.backend.url, timeout_s=config.backend.timeout_s),
-        outbox=outbox or Outbox(config.outbox_path, clock=clock),
+        outbox=outbox,
         ui_watch=ui_watch or UiWatch(),
         identity=IdentityReader(devices.get("card_reader"),  # type: ignore[arg-type]
                                 csca_dir=config.identity.csca_dir),
+        spooler=spooler,
     )

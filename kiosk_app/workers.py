@@ -27,6 +27,8 @@ class Workers:
         future = self._pool.submit(fn, *args)
 
         def finished(f: Future[Any]) -> None:  # runs on the worker thread
+            if f.cancelled():
+                return  # shut down before it ran: nobody waits for it any more
             error = f.exception()
             if error is not None:
                 if on_error is not None:

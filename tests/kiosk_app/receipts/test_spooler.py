@@ -1,6 +1,7 @@
 """Print jobs through the outbox: nothing lost, nothing printed twice."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,28 @@ def test_a_status_change_of_another_device_does_nothing(printer, outbox) -> None
     from drivers.status import DeviceState
 
     spooler.on_device_event(DeviceStatusChanged("scanner", DeviceState.online()))
+
+
+def test_the_kiosk_prints_what_waits_when_the_printer_comes_back(demo_config) -> None:  # noqa: ANN001
+    from kiosk_app.bootstrap import build
+    from kiosk_app.ui_dispatch import QueueDispatcher
+
+    ui = QueueDispatcher()
+    printer = SimulatedPrinter("printer", SimulatedPrinter.Settings(faults=["paper_out"]))
+    kiosk = build(demo_config, printer=printer, dispatcher=ui)
+    kiosk.start()
+
+    def run_ui_until(condition) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + 5
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            ui.run_pending(timeout=0.05)
+
+    run_ui_until(lambda: kiosk.devices.state("printer").reason is Reason.PAPER_OUT)
+    kiosk.spooler.submit(b"R1", job_id="HK-1", document="receipt")
+    kiosk.spooler.pump()
+    assert printer.jobs == [] and len(kiosk.spooler.waiting()) == 1
+    printer.clear("paper_out")  # the device thread tells the event queue, the UI thread tells
+    run_ui_until(lambda: printer.jobs)  # the spooler, which prints on a worker
+    assert printer.jobs == [PrintedJob("HK-1", b"R1")]
+    kiosk.close()
