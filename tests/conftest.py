@@ -3,7 +3,10 @@ any test module imports Kivy, so every test run renders headless into its own KI
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,32 @@ def demo_config(tmp_path: Path) -> KioskConfig:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port on loopback that accepts connections and never answers: a hung printer, or the
+    worst network there is for the backend."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    conns: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conns.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in conns:
+        conn.close()
+    listener.close()
 
 
 # The private pcscd is one per test run: the PC/SC client library reads its socket's name once

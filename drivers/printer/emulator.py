@@ -23,7 +23,7 @@ import enum
 import logging
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -247,13 +247,19 @@ class PrinterEmulator:
     # -- the print port -----------------------------------------------------------------------
 
     def _serve_printer(self, listener: socket.socket) -> None:
+        self._serve(listener, self._serve_connection)
+
+    def _serve(self, listener: socket.socket, handle: Callable[[socket.socket], None]) -> None:
+        """Accept one client at a time, as a printer does, until stopped."""
         while not self._stopping.is_set():
             conn = self._accept(listener)
             if conn is None:
                 continue
             with conn:
                 try:
-                    self._serve_connection(conn)
+                    handle(conn)
+                except OSError:
+                    pass  # the client went away
                 except Exception:  # one bad client must not stop the printer
                     log.exception("printer emulator: connection failed")
 
@@ -353,15 +359,7 @@ class PrinterEmulator:
     # -- the control port ---------------------------------------------------------------------
 
     def _serve_control(self, listener: socket.socket) -> None:
-        while not self._stopping.is_set():
-            conn = self._accept(listener)
-            if conn is None:
-                continue
-            with conn:
-                try:
-                    self._serve_control_connection(conn)
-                except OSError:
-                    pass
+        self._serve(listener, self._serve_control_connection)
 
     def _serve_control_connection(self, conn: socket.socket) -> None:
         buf = b""

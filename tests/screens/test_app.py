@@ -160,30 +160,9 @@ def test_the_banner_says_what_is_down_and_what_to_do(make_ui, tmp_path: Path) ->
 
 
 @pytest.fixture
-def silent_backend() -> str:
+def silent_backend(silent_server: int) -> str:
     """A backend that accepts connections and never answers: the worst network there is."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join(2)
-    for conn in held:
-        conn.close()
-    server.close()
+    return f"http://127.0.0.1:{silent_server}"
 
 
 def test_slow_devices_and_a_silent_backend_never_hold_the_ui_thread(

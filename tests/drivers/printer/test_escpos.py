@@ -188,31 +188,6 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def silent_server() -> Iterator[int]:
-    """Accepts connections and reads whatever comes, never answering."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    conns: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conns.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in conns:
-        conn.close()
-    listener.close()
-
-
-@pytest.fixture
 def answering_server() -> Iterator[tuple[int, list[bytes], list[int]]]:
     """A tiny printer: answers each DLE EOT n from ``status`` and keeps everything else."""
     listener = socket.create_server(("127.0.0.1", 0))
