@@ -1,8 +1,6 @@
 """The first screens, rendered headless and touched like a person would."""
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from pathlib import Path
 
