@@ -62,6 +62,7 @@ class Registry:
 
 def builtin_registry() -> Registry:
     """A fresh registry holding every adapter that ships with the kiosk."""
+    from drivers.camera.opencv_camera import OpencvCamera
     from drivers.camera.simulator import SimulatedCamera
     from drivers.card.pcsc import PcscCardReader
     from drivers.card.simulator import SimulatedCardReader
@@ -69,7 +70,11 @@ def builtin_registry() -> Registry:
     from drivers.printer.escpos_serial import EscposSerialPrinter
     from drivers.printer.escpos_usb import EscposUsbPrinter
     from drivers.printer.simulator import SimulatedPrinter
+    from drivers.scanner.camera_scanner import CameraScanner
+    from drivers.scanner.line_scanners import KeyboardWedgeScanner, SerialScanner
     from drivers.scanner.simulator import SimulatedScanner
 
     return Registry([PcscCardReader, SimulatedCardReader, SimulatedPrinter, EscposNetworkPrinter,
-                     EscposUsbPrinter, EscposSerialPrinter, SimulatedScanner, SimulatedCamera])
+                     EscposUsbPrinter, EscposSerialPrinter, SimulatedScanner, CameraScanner,
+                     KeyboardWedgeScanner, SerialScanner,
+                     SimulatedCamera, OpencvCamera])

@@ -123,6 +123,10 @@ class HudumaApp(App):
     def on_start(self) -> None:
         if self.kiosk_config.role == "kiosk":
             Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        scanner = self.kiosk.devices.get("scanner")
+        if hasattr(scanner, "feed"):  # a keyboard-wedge scanner types through the window
+            self._wedge = scanner
+            Window.bind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
         self.kiosk.start()
         self._clock_events = [
             Clock.schedule_interval(self._tick, TICK_S),
@@ -135,7 +139,16 @@ class HudumaApp(App):
             event.cancel()
         if self.kiosk_config.role == "kiosk":
             Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        if getattr(self, "_wedge", None) is not None:
+            Window.unbind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
         self.kiosk.close()
+
+    def _on_textinput(self, _window: object, text: str) -> None:
+        self._wedge.feed(text)
+
+    def _on_key_down(self, _window: object, key: int, *_args: object) -> None:
+        if key in (13, 271):  # Enter, keypad Enter: the end of a scanned code
+            self._wedge.feed("\r")
 
     def _tick(self, _dt: float) -> None:
         with self.kiosk.ui_watch.measure("session.tick"):

@@ -29,8 +29,8 @@ def test_builtin_registry_has_a_simulator_for_every_family() -> None:
     assert registry.kinds("card_reader") == ["pcsc", "simulator"]
     assert registry.kinds("printer") == ["escpos-network", "escpos-serial", "escpos-usb",
                                          "simulator"]
-    for family in ("scanner", "camera"):
-        assert registry.kinds(family) == ["simulator"]
+    assert registry.kinds("scanner") == ["camera", "keyboard-wedge", "serial", "simulator"]
+    assert registry.kinds("camera") == ["opencv", "simulator"]
 
 
 def test_create_picks_the_adapter_by_kind_with_its_settings() -> None:

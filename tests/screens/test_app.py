@@ -193,3 +193,16 @@ def test_slow_devices_and_a_silent_backend_never_hold_the_ui_thread(
     ui.pump(3)
     assert [h.what for h in watch.over_budget] == ["SimulatedDevice.probe"]
     assert watch.over_budget[0].seconds >= 0.2
+
+
+def test_a_keyboard_wedge_scanner_types_through_the_window(make_ui, tmp_path: Path) -> None:  # noqa: ANN001
+    config = parse_config({"data_dir": str(tmp_path / "d"), "demo": True,
+                           "display": {"fullscreen": False},
+                           "devices": {"scanner": {"kind": "keyboard-wedge"}}})
+    ui = make_ui(config)
+    ui.tap(ui.screen.ids.english)
+    for ch in "HKQ:A042":
+        ui.window.dispatch("on_textinput", ch)
+    ui.window.dispatch("on_key_down", 13, 0, None, [])
+    ui.pump(3)
+    assert ui.kiosk.session.data.scanned == ["HKQ:A042"]
