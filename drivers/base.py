@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 Listener = Callable[[DeviceEvent], None]
 
 
+def module_usable(module: str, distribution: str) -> tuple[bool, str]:
+    """For ``is_usable()``: whether an adapter's optional library imports here, and if not, a
+    line for the technician naming what to install."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False, f"python module {module!r} ({distribution}) is not installed"
+    return True, ""
+
+
 class AdapterSettings(BaseModel):
     """Base of every adapter's settings; unknown keys are refused so typos do not pass."""
 

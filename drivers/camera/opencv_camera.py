@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from drivers.base import AdapterSettings
+from drivers.base import AdapterSettings, module_usable
 from drivers.camera.base import Camera, Frame
 from drivers.status import DeviceState, DeviceStatus, Reason
 
@@ -178,11 +178,7 @@ class OpencvCamera(Camera):
 
     @classmethod
     def is_usable(cls) -> tuple[bool, str]:
-        try:
-            import cv2  # noqa: F401
-        except ImportError:
-            return False, "python module 'cv2' (opencv-python) is not installed"
-        return True, ""
+        return module_usable("cv2", "opencv-python-headless")
 
     # -- what consumers call ----------------------------------------------------------------
     @property

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING, ClassVar
 
+from drivers.base import module_usable
 from drivers.errors import DeviceOffline, NoDevice
 from drivers.printer.escpos_base import EscposPrinter, EscposSettings
 from drivers.printer.uri import SerialAddress
@@ -40,11 +41,7 @@ class EscposSerialPrinter(EscposPrinter):
 
     @classmethod
     def is_usable(cls) -> tuple[bool, str]:
-        try:
-            import serial  # noqa: F401
-        except ImportError:
-            return False, "python module 'serial' (pyserial) is not installed"
-        return True, ""
+        return module_usable("serial", "pyserial")
 
     def _open(self) -> None:
         import serial

@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from drivers.base import AdapterSettings
+from drivers.base import AdapterSettings, module_usable
 from drivers.events import CodeScanned
 from drivers.scanner.base import CodeScanner
 from drivers.status import DeviceState, DeviceStatus, Reason
@@ -114,11 +114,7 @@ class SerialScanner(CodeScanner):
 
     @classmethod
     def is_usable(cls) -> tuple[bool, str]:
-        try:
-            import serial  # noqa: F401
-        except ImportError:
-            return False, "python module 'serial' (pyserial) is not installed"
-        return True, ""
+        return module_usable("serial", "pyserial")
 
     def probe(self) -> DeviceState:
         return self.state
