@@ -78,7 +78,7 @@ def cmd_readers(args: argparse.Namespace) -> int:
     for name in reader.readers():
         row: dict[str, object] = {"reader": name, "card": False, "atr": None}
         try:
-            with _pcsc_reader(name).connect(name) as card:
+            with reader.connect(name) as card:
                 row.update(card=True, atr=card.atr.hex(" ").upper())
         except DeviceError:
             pass

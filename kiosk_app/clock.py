@@ -6,8 +6,11 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
+
+NAIROBI = timezone(timedelta(hours=3), "EAT")
+"""Kenya's time (East Africa Time, UTC+3, no daylight saving): what people read on slips."""
 
 
 class Clock(Protocol):

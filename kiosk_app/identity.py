@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from drivers.card.emrtd.errors import BacError, EmrtdError, MrzError, SmError
+from drivers.card.emrtd.errors import BacError, EmrtdError, MrzError
 from drivers.card.emrtd.mrz import BacKey
 from drivers.card.emrtd.pa import PaStatus
 from drivers.card.emrtd.pki import load_certificates
@@ -151,7 +151,7 @@ class IdentityReader:
             raise CardReadError("not_emrtd") from None
         except NoDevice:
             raise CardReadError("no_reader", counts_as_attempt=False) from None
-        except (SmError, EmrtdError, DeviceError) as err:
+        except (EmrtdError, DeviceError) as err:  # SmError and ReadFailed among them
             log.warning("card read failed: %s", type(err).__name__)
             raise CardReadError("read_failed") from None
         if document.pa.status is PaStatus.INVALID:

@@ -15,14 +15,14 @@ import argparse
 import json
 import os
 import sys
-from datetime import timedelta, timezone
 from pathlib import Path
 
+from kiosk_app.clock import NAIROBI
 from kiosk_app.i18n import N_, bilingual
+from kiosk_app.receipts.documents import money
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_DATA_DIR = Path("/var/lib/huduma-kiosk")
-NAIROBI = timezone(timedelta(hours=3), "EAT")
 """Kenya's time, UTC+3 all year (no daylight saving)."""
 
 
@@ -45,11 +45,6 @@ def add_receipt_commands(sub: argparse._SubParsersAction) -> None:
     key.add_argument("--device-id", metavar="ID",
                      help="this kiosk's id (default: device_id in the config file)")
     key.set_defaults(func=cmd_key)
-
-
-def format_amount(cents: int) -> str:
-    """``KES 1,050.00`` for 105000."""
-    return f"KES {cents // 100:,}.{cents % 100:02d}"
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -81,14 +76,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "valid": True, "reference": claims.reference, "service_code": claims.service_code,
-            "amount_cents": claims.amount_cents, "amount": format_amount(claims.amount_cents),
+            "amount_cents": claims.amount_cents, "amount": money(claims.amount_cents),
             "issued_at": claims.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "issued_at_local": local.isoformat(), "device_id": claims.device_id}, indent=2))
     else:
         print(bilingual(N_("This receipt is genuine.")))
         print(f"Reference:  {claims.reference}")
         print(f"Service:    {claims.service_code}")
-        print(f"Amount:     {format_amount(claims.amount_cents)}")
+        print(f"Amount:     {money(claims.amount_cents)}")
         print(f"Issued at:  {local:%Y-%m-%d %H:%M:%S} EAT (UTC+3)")
         print(f"Device:     {claims.device_id}")
     return EXIT_OK

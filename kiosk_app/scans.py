@@ -36,10 +36,11 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from drivers.card.emrtd.errors import MrzError
 from drivers.card.emrtd.mrz import Mrz, parse_mrz
+from kiosk_app.clock import NAIROBI
 from kiosk_app.i18n import N_
 from kiosk_app.identity import Identity
 from kiosk_app.receipts.keys import KeyDirectory
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 MAX_SCAN_CHARS = 4096
 """Longer texts are no code of ours (a receipt token is under 250 characters): refused unread."""
-KENYA_TIME = timezone(timedelta(hours=3), "EAT")
 """East Africa Time, no daylight saving: what "today" means for a date of birth."""
 
 NOT_OURS = N_("This code is not a Huduma receipt, ID or ticket. Please scan the QR code on "
@@ -149,7 +149,7 @@ def _interpret(text: str, keys: KeyDirectory, now: datetime) -> ScanMeaning:
 
 
 def _today(now: datetime) -> date:
-    return now.astimezone(KENYA_TIME).date()
+    return now.astimezone(NAIROBI).date()
 
 
 # The MRZ form.

@@ -22,15 +22,15 @@ import copy
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Literal
 
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
 from drivers.printer.base import PrinterProfile
+from kiosk_app.clock import NAIROBI
 
-NAIROBI = timezone(timedelta(hours=3), "EAT")
 
 # -- words, English then Kiswahili ------------------------------------------------------------
 HEADER = "HUDUMA KENYA"
