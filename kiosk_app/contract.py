@@ -527,6 +527,8 @@ class Paths:
     CATALOGUE = f"{PREFIX}/catalogue"
     APPLICATIONS = f"{PREFIX}/applications"
     APPLICATION = f"{PREFIX}/applications/{{reference}}"
+    OPERATOR_APPLICATIONS = f"{PREFIX}/operator/applications"
+    """Every application the backend holds (operator only): list[Application]."""
     ADVANCE = f"{PREFIX}/operator/applications/{{reference}}/advance"
     PAYMENTS = f"{PREFIX}/payments"
     PAYMENT = f"{PREFIX}/payments/{{payment_id}}"
