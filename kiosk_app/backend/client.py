@@ -22,9 +22,21 @@ class BackendError(Exception):
         super().__init__(detail)
         self.status = status
 
+    @property
+    def retryable(self) -> bool:
+        """Whether the same request may succeed later: the backend was busy or broken (5xx,
+        408, 429), or is still working on the first send of this idempotency key (409 with
+        ``idempotency_in_progress``). Any other refusal (400, 401, 403, 404, 422) will not
+        change by sending it again."""
+        return self.status is None or self.status >= 500 or self.status in (408, 425, 429)
+
 
 class BackendUnavailable(BackendError):
     """No answer from the backend: the network, its name, or a time-out."""
+
+    @property
+    def retryable(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True)
