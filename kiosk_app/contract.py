@@ -434,7 +434,7 @@ class Enrolment(_Body):
     device_id: DeviceId
     token: Annotated[str, StringConstraints(min_length=32, max_length=200)]
     """Sent as ``Authorization: Bearer <token>`` on every later call."""
-    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
     agents: list[AgentCredential] = []
 
 
@@ -454,7 +454,10 @@ class HeartbeatOut(_Body):
 
 
 class PublicKey(_Body):
-    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    """One device's receipt-signing key. ``key_id`` is the hex of the first 4 bytes of SHA-256
+    of the raw public key (as in :func:`kiosk_app.receipts.keys.key_id_for`)."""
+
+    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
     device_id: DeviceId
     public_key: Base64Url
     algorithm: Literal["Ed25519"] = "Ed25519"
