@@ -31,6 +31,10 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
+DEMO_ENROLMENT_CODE = "HUDUMA-DEMO"
+"""The sandbox backend's default enrolment code, which demo mode uses."""
+
+
 class BackendConfig(_Section):
     """The kiosk API this device talks to."""
 
@@ -38,6 +42,9 @@ class BackendConfig(_Section):
     """Base URL of the kiosk API (the sandbox on loopback in demo mode)."""
     timeout_s: float = Field(default=5.0, gt=0, le=60)
     """Time limit of each backend call, in seconds."""
+    enrolment_code: str | None = Field(default=None, min_length=6, max_length=64)
+    """A one-time code from the backend's operator that enrols this device on first contact
+    (``huduma-kiosk enrol --code`` does the same by hand). Not needed once enrolled."""
 
     @model_validator(mode="after")
     def _http_url(self) -> "BackendConfig":
@@ -160,6 +167,8 @@ class KioskConfig(_Section):
             data_dir = base / "huduma-kiosk" / "demo"
         # The demo's sample ID card is signed under a demo CSCA kept in the data folder.
         return cls(role=role, demo=True, data_dir=data_dir,
+                   device_id="AGT-DEMO-0001" if role == "agent" else "KSK-DEMO-0001",
+                   backend=BackendConfig(enrolment_code=DEMO_ENROLMENT_CODE),
                    display=DisplayConfig(fullscreen=False),
                    identity=IdentityConfig(csca_dir=data_dir / "demo-pki"))
 
