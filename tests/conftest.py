@@ -63,3 +63,6 @@ def silent_server() -> Iterator[int]:
 # The private pcscd is one per test run: the PC/SC client library reads its socket's name once
 # per process, so every test that talks PC/SC must share this one daemon.
 from tests.card_fixtures import pcscd, vpcd_slot  # noqa: E402, F401
+
+# The sandbox backend as a real server on loopback (see tests/sandbox_fixtures.py).
+from tests.sandbox_fixtures import sandbox, sandbox_factory  # noqa: E402, F401
