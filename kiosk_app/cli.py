@@ -91,11 +91,13 @@ def make_parser() -> argparse.ArgumentParser:
     _add_config_options(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
+    from kiosk_app.backend_commands import add_backend_commands
     from kiosk_app.card_commands import add_card_commands
     from kiosk_app.printer_commands import add_printer_commands
     from kiosk_app.receipt_commands import add_receipt_commands
     from kiosk_app.scan_commands import add_scan_command
 
+    add_backend_commands(sub)
     add_card_commands(sub)
     add_printer_commands(sub)
     add_receipt_commands(sub)
