@@ -53,6 +53,19 @@ class BackendConfig(_Section):
         return self
 
 
+class OutboxConfig(_Section):
+    """The outbox: how long personal data is kept, and how sending is retried."""
+
+    retention_hours: float = Field(default=72.0, ge=0, le=24 * 90)
+    """Hours the personal data of an application is kept after the backend has it; then it
+    is purged (the row, its reference and its times stay)."""
+    backoff_base_s: float = Field(default=1.0, gt=0, le=600)
+    """Seconds: the first wait after a failed send is up to this long; each further failure
+    in a row doubles the limit (the wait is random below it: full jitter)."""
+    backoff_cap_s: float = Field(default=300.0, gt=0, le=86400)
+    """Seconds: the longest wait between two tries, however many failed in a row."""
+
+
 class TimeLimits(_Section):
     """How long a session may sit untouched, per role."""
 
@@ -140,6 +153,8 @@ class KioskConfig(_Section):
     """The devices fitted to this kiosk, by family."""
     identity: IdentityConfig = IdentityConfig()
     """How people identify themselves."""
+    outbox: OutboxConfig = OutboxConfig()
+    """The outbox: retention of personal data, and retries."""
     demo: bool = False
     """Demo mode: simulated devices, marked as a demonstration on screen."""
 
