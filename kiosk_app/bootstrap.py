@@ -18,6 +18,7 @@ from typing import Any
 from drivers.base import Device
 from drivers.registry import Registry, builtin_registry
 from kiosk_app.backend import BackendClient
+from kiosk_app.backend.enrolment import Enroller
 from kiosk_app.clock import Clock, SystemClock
 from kiosk_app.config import KioskConfig
 from kiosk_app.devices import DeviceHub
@@ -25,9 +26,11 @@ from kiosk_app.events import EventQueue
 from kiosk_app.identity import IdentityReader
 from kiosk_app.outbox import Outbox
 from kiosk_app.receipts.spooler import PrintSpooler
+from kiosk_app.services import CATALOGUE_FILE, ServiceCatalogue
 from kiosk_app.session import Session
 from kiosk_app.ui_dispatch import Dispatcher, ImmediateDispatcher
 from kiosk_app.ui_watch import UiWatch
+from kiosk_app.upkeep import Upkeep
 from kiosk_app.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,9 @@ class Kiosk:
     ui_watch: UiWatch
     identity: IdentityReader
     spooler: PrintSpooler
+    services: ServiceCatalogue
+    enroller: Enroller
+    upkeep: Upkeep
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -59,11 +65,15 @@ class Kiosk:
         self.workers.submit(self._open_and_print)
 
     def _open_and_print(self) -> None:
-        """Worker thread: open the devices, then print what a previous run left waiting."""
+        """Worker thread: open the devices, then print what a previous run left waiting; load
+        the kept catalogue, then keep in touch with the backend."""
         self.devices.open_all()
         self.spooler.start()
+        self.services.load()
+        self.upkeep.start()
 
     def close(self) -> None:
+        self.upkeep.stop(timeout=1.0)
         self.workers.shutdown(wait=False)
         self.devices.close_all()
         self.backend.close()
@@ -99,6 +109,10 @@ def build(config: KioskConfig, *,
     spooler = PrintSpooler(outbox, devices.get("printer"),  # type: ignore[arg-type]
                            dispatcher=dispatcher, workers=workers)
     events.subscribe(spooler.on_device_event)
+    backend = backend or BackendClient(config.backend.url, timeout_s=config.backend.timeout_s)
+    services = ServiceCatalogue(config.data_dir / CATALOGUE_FILE)
+    enroller = Enroller(config, backend)
+    upkeep = Upkeep(config, backend, services, enroller)
     return Kiosk(
         config=config,
         clock=clock,
@@ -108,10 +122,13 @@ def build(config: KioskConfig, *,
         events=events,
         session=session,
         workers=workers,
-        backend=backend or BackendClient(config.backend.url, timeout_s=config.backend.timeout_s),
+        backend=backend,
         outbox=outbox,
         ui_watch=ui_watch or UiWatch(),
         identity=IdentityReader(devices.get("card_reader"),  # type: ignore[arg-type]
                                 csca_dir=config.identity.csca_dir),
         spooler=spooler,
+        services=services,
+        enroller=enroller,
+        upkeep=upkeep,
     )
