@@ -1,4 +1,10 @@
 """The outbox: every write that matters, kept on disk until the backend has it."""
-from kiosk_app.outbox.store import Outbox, OutboxError, OutboxStatus, OutboxSummary
+from kiosk_app.outbox.store import (
+    Outbox,
+    OutboxError,
+    OutboxRow,
+    OutboxStatus,
+    OutboxSummary,
+)
 
-__all__ = ["Outbox", "OutboxError", "OutboxStatus", "OutboxSummary"]
+__all__ = ["Outbox", "OutboxError", "OutboxRow", "OutboxStatus", "OutboxSummary"]
