@@ -22,7 +22,7 @@ REFUSED = N_("The backend refused: {detail}")
 NO_CODE = N_("This device is not enrolled. Give the enrolment code from the backend's operator "
              "with --code.")
 ENROLLED = N_("Enrolled as {device_id} with {url}.")
-NOT_A_REFERENCE = N_("{typed} is not a valid reference. A reference looks like HK-7M2Q-K9XD-3F; "
+NOT_A_REFERENCE = N_("{typed} is not a valid reference. A reference looks like HK-7M2Q-K9XD-38; "
                      "check each character.")
 NO_SUCH_APPLICATION = N_("There is no application with the reference {reference}.")
 

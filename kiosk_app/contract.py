@@ -50,7 +50,7 @@ Base64Url = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,200}$")
 # -- references: chosen on the device, so a receipt can be printed with no network --------------
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PATTERN = r"^HK-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$"
-"""``HK-7M2Q-K9XD-3F``: nine random Crockford base32 characters (45 bits) and a check
+"""``HK-7M2Q-K9XD-38``: nine random Crockford base32 characters (45 bits) and a check
 character, so a typed reference with one wrong or two swapped characters is caught on the
 device before any network call."""
 
