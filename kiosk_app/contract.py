@@ -22,6 +22,7 @@ Nothing here does I/O; importing it is cheap and safe from any layer.
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 import secrets
 from datetime import datetime
@@ -65,6 +66,14 @@ def _check_char(body: str) -> str:
 def new_reference() -> str:
     """A fresh application reference, made on the device."""
     body = "".join(secrets.choice(_CROCKFORD) for _ in range(9))
+    return f"HK-{body[:4]}-{body[4:8]}-{body[8]}{_check_char(body)}"
+
+
+def reference_from(seed: bytes) -> str:
+    """A reference made from ``seed`` (the same seed, the same reference): for applications
+    replayed from a file, so that the same line gives the same application every time."""
+    value = int.from_bytes(hashlib.sha256(b"huduma-reference\x00" + seed).digest()[:8], "big")
+    body = "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in range(9))
     return f"HK-{body[:4]}-{body[4:8]}-{body[8]}{_check_char(body)}"
 
 
