@@ -17,7 +17,10 @@ from typing import Any
 
 from drivers.base import Device
 from drivers.registry import Registry, builtin_registry
+from kiosk_app import __version__
 from kiosk_app.backend import BackendClient
+from kiosk_app.contract import HeartbeatIn
+from kiosk_app.backend.delivery import Delivery
 from kiosk_app.backend.enrolment import Enroller
 from kiosk_app.clock import Clock, SystemClock
 from kiosk_app.config import KioskConfig
@@ -25,6 +28,7 @@ from kiosk_app.devices import DeviceHub
 from kiosk_app.events import EventQueue
 from kiosk_app.identity import IdentityReader
 from kiosk_app.outbox import Outbox
+from kiosk_app.outbox.sync import SYNC_KINDS, SyncWorker
 from kiosk_app.receipts.spooler import PrintSpooler
 from kiosk_app.services import CATALOGUE_FILE, ServiceCatalogue
 from kiosk_app.session import Session
@@ -54,6 +58,7 @@ class Kiosk:
     services: ServiceCatalogue
     enroller: Enroller
     upkeep: Upkeep
+    sync: SyncWorker
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -70,10 +75,12 @@ class Kiosk:
         self.devices.open_all()
         self.spooler.start()
         self.services.load()
+        self.sync.start()
         self.upkeep.start()
 
     def close(self) -> None:
         self.upkeep.stop(timeout=1.0)
+        self.sync.stop(timeout=1.0)
         self.workers.shutdown(wait=False)
         self.devices.close_all()
         self.backend.close()
@@ -105,14 +112,28 @@ def build(config: KioskConfig, *,
     events.subscribe(devices.on_device_event)
     events.subscribe(session.on_device_event)
     workers = Workers(dispatcher)
-    outbox = outbox or Outbox(config.outbox_path, clock=clock)
+    outbox = outbox or Outbox(config.outbox_path, clock=clock,
+                              retention_h=config.outbox.retention_hours)
     spooler = PrintSpooler(outbox, devices.get("printer"),  # type: ignore[arg-type]
                            dispatcher=dispatcher, workers=workers)
     events.subscribe(spooler.on_device_event)
     backend = backend or BackendClient(config.backend.url, timeout_s=config.backend.timeout_s)
     services = ServiceCatalogue(config.data_dir / CATALOGUE_FILE)
     enroller = Enroller(config, backend)
-    upkeep = Upkeep(config, backend, services, enroller)
+    sync = SyncWorker(outbox, Delivery(backend, enroller), clock=clock,
+                      base_s=config.outbox.backoff_base_s, cap_s=config.outbox.backoff_cap_s)
+
+    def heartbeat() -> HeartbeatIn:
+        """Upkeep thread: what the fleet's operators see of this device."""
+        waiting = outbox.summary(SYNC_KINDS)
+        return HeartbeatIn(
+            app_version=__version__,
+            devices={family: state.status.value for family, state in devices.states().items()},
+            outbox_waiting=waiting.waiting,
+            oldest_waiting=waiting.oldest_waiting, sent_at=clock.now())
+
+    upkeep = Upkeep(config, backend, services, enroller, heartbeat=heartbeat,
+                    on_back_online=sync.wake)
     return Kiosk(
         config=config,
         clock=clock,
@@ -131,4 +152,5 @@ def build(config: KioskConfig, *,
         services=services,
         enroller=enroller,
         upkeep=upkeep,
+        sync=sync,
     )

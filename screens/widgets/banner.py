@@ -14,9 +14,13 @@ from kiosk_app.backend import Health
 from kiosk_app.device_words import FALLBACK_WORDS, describe
 from kiosk_app.devices import DeviceState
 from kiosk_app.i18n import N_
+from kiosk_app.outbox.store import OutboxSummary
+from kiosk_app.outbox.sync import SYNC_KINDS
 from screens.base import Presenter
 
 BACKEND_OFFLINE = N_("Working offline: applications are kept safely and sent when the network is back.")
+WAITING = N_("Waiting to be sent: {count}. Kept safely on this kiosk; nothing needs to be done again.")
+SET_ASIDE = N_("Not accepted by the office: {count}. A technician has been told.")
 
 
 class DeviceBannerPresenter(Presenter):
@@ -27,7 +31,11 @@ class DeviceBannerPresenter(Presenter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.backend_reachable: bool | None = None
+        self.outbox_summary: OutboxSummary | None = None
         self.kiosk.devices.add_listener(self)
+        dispatcher = self.kiosk.dispatcher
+        self.kiosk.sync.add_listener(
+            lambda summary: dispatcher.call_soon(self.on_outbox_summary, summary))
         self.tr.fbind("_", self._update)
 
     def on_device_state_changed(self, family: str, state: DeviceState) -> None:
@@ -39,11 +47,18 @@ class DeviceBannerPresenter(Presenter):
         self.backend_reachable = health.reachable
         self._update()
 
+    def on_outbox_summary(self, summary: OutboxSummary) -> None:
+        """UI thread (through the dispatcher): what waits to be sent to the backend."""
+        self.outbox_summary = summary
+        self._update()
+
     def refresh(self) -> None:
         """Ask every device and the backend for their state, on workers; returns at once."""
         for device in self.kiosk.devices.devices.values():
             self.kiosk.workers.submit(device.probe)
         self.kiosk.workers.submit(self.kiosk.backend.health, on_done=self.on_backend_health)
+        self.kiosk.workers.submit(self.kiosk.outbox.summary, SYNC_KINDS,
+                                  on_done=self.on_outbox_summary)
 
     def _update(self, *_args: object) -> None:
         lang = self.tr.language
@@ -57,6 +72,13 @@ class DeviceBannerPresenter(Presenter):
                 lines.append(f"! {describe(family, state, lang)}")
         if self.backend_reachable is False:
             lines.append(f"! {_(BACKEND_OFFLINE)}")
+        summary = self.outbox_summary
+        if summary is not None:
+            waiting = summary.counts.get("pending", 0) + summary.counts.get("sending", 0)
+            if waiting:
+                lines.append(_(WAITING).format(count=waiting))
+            if summary.counts.get("failed", 0):
+                lines.append(f"! {_(SET_ASIDE).format(count=summary.counts['failed'])}")
         self.text = "\n".join(lines)
         self.visible = bool(lines)
         self.severity = "fail" if fail else "warning"
