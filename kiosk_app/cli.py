@@ -93,12 +93,14 @@ def make_parser() -> argparse.ArgumentParser:
 
     from kiosk_app.backend_commands import add_backend_commands
     from kiosk_app.card_commands import add_card_commands
+    from kiosk_app.outbox_commands import add_outbox_commands
     from kiosk_app.printer_commands import add_printer_commands
     from kiosk_app.receipt_commands import add_receipt_commands
     from kiosk_app.scan_commands import add_scan_command
 
     add_backend_commands(sub)
     add_card_commands(sub)
+    add_outbox_commands(sub)
     add_printer_commands(sub)
     add_receipt_commands(sub)
     add_scan_command(sub)

@@ -356,6 +356,19 @@ class Outbox:
                 raise OutboxError(f"{self.path}: {err}") from err
             return None if record is None else self._row(record, opened=False)
 
+    def counts_by_kind(self) -> dict[str, dict[str, int]]:
+        """For each kind, its rows by status (every status present, zeros included)."""
+        with self._lock:
+            try:
+                records = self._conn().execute(
+                    "SELECT kind, status, count(*) FROM outbox GROUP BY kind, status").fetchall()
+            except sqlite3.DatabaseError as err:
+                raise OutboxError(f"{self.path}: {err}") from err
+        counts: dict[str, dict[str, int]] = {}
+        for kind, status, n in records:
+            counts.setdefault(kind, {s.value: 0 for s in OutboxStatus})[status] = n
+        return dict(sorted(counts.items()))
+
     def purged_count(self) -> int:
         with self._lock:
             try:
