@@ -29,3 +29,24 @@ def application(surname: str = "WANJIKUMARKER", document_number: str = "31415926
 PERSONAL_MARKERS = (b"WANJIKUMARKER", b"AMANIMARKER", b"31415926", b"254712345678",
                     b"1990-04-01", b"NAIROBIMARKER")
 """Values of :func:`application` that are personal and must never be on disk in the clear."""
+
+
+FREE_SERVICE = "HELB-COMPLIANCE"
+"""A free service of the seeded catalogue (sandbox/seed/catalogue.json) with one required
+answer: applications to it need no payment."""
+
+
+def submit_line(n: int, **changes: Any) -> dict[str, Any]:
+    """Line ``n`` of a file for ``huduma-kiosk submit``: a valid application to the free
+    service, with no reference or created_at (the command makes them)."""
+    line: dict[str, Any] = {
+        "service_code": FREE_SERVICE,
+        "applicant": {"document_type": "national_id", "document_number": f"{20000000 + n}",
+                      "surname": "WANJIKUMARKER", "given_names": "AMANIMARKER",
+                      "phone": "254712345678"},
+        "answers": {"loan_status": ("never", "repaying", "cleared")[n % 3]},
+        "amount_cents": 0,
+        "language": "sw" if n % 2 else "en",
+    }
+    line.update(changes)
+    return line
