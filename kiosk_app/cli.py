@@ -50,7 +50,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     # The one place the core reaches up into screens/, and only when asked to run the UI.
     from screens.launch import run_app
 
-    return run_app(config)
+    # Demo mode brings its own backend when none answers on loopback (stopped on the way out).
+    from kiosk_app.demo_backend import DemoBackend
+
+    backend = DemoBackend.for_config(config)
+    if backend is not None:
+        backend.start()
+    try:
+        return run_app(config)
+    finally:
+        if backend is not None:
+            backend.stop()
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -96,6 +106,7 @@ def make_parser() -> argparse.ArgumentParser:
     from kiosk_app.outbox_commands import add_outbox_commands
     from kiosk_app.printer_commands import add_printer_commands
     from kiosk_app.receipt_commands import add_receipt_commands
+    from kiosk_app.sandbox_command import add_sandbox_command
     from kiosk_app.scan_commands import add_scan_command
 
     add_backend_commands(sub)
@@ -103,6 +114,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_outbox_commands(sub)
     add_printer_commands(sub)
     add_receipt_commands(sub)
+    add_sandbox_command(sub)
     add_scan_command(sub)
     return parser
 

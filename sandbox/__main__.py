@@ -51,12 +51,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sandbox.catalogue_store import SeedError
     from sandbox.server import serve
 
     settings = settings_from(args)
-    print(f"Huduma sandbox on http://{args.host}:{args.port} ; database {settings.db_url}",
+    print(f"Huduma sandbox on http://{args.host}:{args.port}\n"
+          f"  database:  {settings.db_url}\n  catalogue: {settings.catalogue_path}",
           file=sys.stderr, flush=True)
-    serve(settings, host=args.host, port=args.port)
+    try:
+        serve(settings, host=args.host, port=args.port)
+    except SeedError as err:
+        print(err, file=sys.stderr)
+        return 2
     return 0
 
 
