@@ -86,7 +86,10 @@ def setup_logging(level: str = "INFO", stream: object = None) -> None:
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "_huduma", False)]:
+    # Ours from an earlier call, and a library's own logging.basicConfig() (python-escpos
+    # calls it when imported): one handler, ours, that redacts; no line printed twice.
+    for old in [h for h in root.handlers if getattr(h, "_huduma", False)
+                or (type(h) is logging.StreamHandler and h.stream in (sys.stderr, sys.stdout))]:
         root.removeHandler(old)
     handler._huduma = True  # type: ignore[attr-defined]
     root.addHandler(handler)

@@ -265,12 +265,22 @@ class BackendClient:
         self._http.close()
 
 
+class GarbledAnswer(BackendError):
+    """A success whose body does not fit the API: most often an answer cut short on the way
+    (a proxy, a dropped link), so asking again (with the same key) is right. A backend that
+    really answers wrongly shows up as this error again and again in the outbox's last error."""
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
 def _parse(model: type[M], response: requests.Response, path: str) -> M:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as err:
-        raise BackendError(f"the answer from {path} does not fit the API "
-                           f"({err.error_count()} problems)", response.status_code) from None
+        raise GarbledAnswer(f"the answer from {path} does not fit the API "
+                            f"({err.error_count()} problems)", response.status_code) from None
 
 
 def _error_from(response: requests.Response, path: str) -> BackendError:

@@ -98,7 +98,7 @@ class PrintSpooler:
 
     def start(self) -> int:
         """At start: jobs a crash left half-sent wait again; then print what waits."""
-        recovered = self._outbox.recover()
+        recovered = self._outbox.recover(KIND)
         if recovered:
             log.info("%d print jobs were interrupted and will be printed again", recovered)
         return self.pump()
