@@ -136,7 +136,7 @@ def _wrong(tries_left: int | None) -> ProblemError:
              summary="An agent signs in with their PIN",
              description="Five wrong PINs in a row lock the agent (423, with Retry-After); "
                          "each lock lasts twice as long as the one before.",
-             responses=responses(401, 403, 422, 423))
+             responses=responses(400, 401, 403, 422, 423))
 def sign_in(backend: BackendDep, device: DeviceDep,
             body: contract.AgentSignInIn) -> contract.AgentSession:
     _agent_device(device)
@@ -215,7 +215,7 @@ def _record_entry(backend: Backend, device: CallingDevice, agent_number: str,
              summary="Add an entry to an agent's books",
              description="Idempotent by `entry_id` as well as by key: the same entry again is "
                          "answered with the stored one; another entry with that id is 409.",
-             responses=responses(401, 403, 404, 409, 422))
+             responses=responses(400, 401, 403, 404, 409, 422))
 def post_ledger_entry(backend: BackendDep, device: DeviceDep, key: idempotency.IdempotencyKey,
                       agent_number: AgentNumberInPath,
                       body: contract.LedgerEntryIn) -> Response:

@@ -135,7 +135,7 @@ def _create(backend: Backend, device: DeviceDep, body: contract.ApplicationIn,
     summary="Make an application",
     description="Checked against the catalogue: the service is online, `amount_cents` is its "
                 "total fees, and every answer fits its form field. Idempotent by key.",
-    responses=responses(401, 409, 422))
+    responses=responses(400, 401, 409, 422))
 def post_application(backend: BackendDep, device: DeviceDep,
                      key: idempotency.IdempotencyKey,
                      body: contract.ApplicationIn) -> Response:
@@ -182,7 +182,7 @@ def list_applications(backend: BackendDep, _operator: OperatorDep,
     description="Only along the contract's NEXT_STATUSES: received -> in_progress | rejected, "
                 "in_progress -> ready_for_collection | rejected, ready_for_collection -> "
                 "collected. A rejection needs a `note` saying why, in both languages.",
-    responses=responses(401, 404, 409, 422))
+    responses=responses(400, 401, 404, 409, 422))
 def advance(backend: BackendDep, _operator: OperatorDep, reference: ReferenceInPath,
             body: contract.AdvanceIn) -> contract.Application:
     if body.status is ApplicationStatus.REJECTED and body.note is None:

@@ -56,7 +56,7 @@ def raw_key(public_key: str) -> bytes | None:
              description="Needs the enrolment code. Answers with the device's token (shown "
                          "once) and, for an agent device, its agents. Enrolling again "
                          "replaces the key and the token.",
-             responses=responses(403, 422))
+             responses=responses(400, 403, 422))
 def enrol(backend: BackendDep, body: contract.EnrolmentIn) -> contract.Enrolment:
     if not hmac.compare_digest(body.enrolment_code.encode(),
                                backend.settings.enrolment_code.encode()):
@@ -89,7 +89,7 @@ def enrol(backend: BackendDep, body: contract.EnrolmentIn) -> contract.Enrolment
 
 @router.post(contract.Paths.HEARTBEAT, response_model=contract.HeartbeatOut,
              summary="A device says it is alive, and how its parts are",
-             responses=responses(401, 403, 422))
+             responses=responses(400, 401, 403, 422))
 def heartbeat(backend: BackendDep, device: DeviceDep,
               device_id: Annotated[str, Path(max_length=32)],
               body: contract.HeartbeatIn) -> contract.HeartbeatOut:
@@ -110,7 +110,7 @@ def heartbeat(backend: BackendDep, device: DeviceDep,
 
 @router.get(contract.Paths.KEYS, response_model=contract.KeyDirectory,
             summary="The public keys that verify receipt tokens",
-            description="One per enrolled device. Public.")
+            description="One per enrolled device. Public.", responses=responses(422))
 def keys(backend: BackendDep) -> contract.KeyDirectory:
     with backend.sessions() as session:
         devices = session.scalars(select(Device).order_by(Device.device_id))

@@ -144,7 +144,7 @@ def _create(backend: Backend, device: DeviceDep, body: contract.PaymentIn,
         "confirmed but the first answer to this POST is held back by the slow-answer delay "
         "(a replay with the same Idempotency-Key answers at once); any other number is "
         "confirmed. Amounts are whole shillings. Idempotent by key."),
-    responses=responses(401, 409, 422))
+    responses=responses(400, 401, 409, 422))
 def post_payment(backend: BackendDep, device: DeviceDep, key: idempotency.IdempotencyKey,
                  body: contract.PaymentIn) -> Response:
     answer = idempotency.run(

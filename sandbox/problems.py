@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from kiosk_app import contract
 
@@ -77,6 +78,37 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc) or "body"
 
 
+def refuse_unknown_query(request: Request) -> None:
+    """A dependency for every route: a query parameter the route does not take is refused, as
+    an unknown field of a body is (the contract's bodies forbid extra fields)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = {param.alias for param in _query_params(dependant)}
+    unknown = [name for name in request.query_params if name not in allowed]
+    if unknown:
+        raise refused_body({f"query.{name[:40]}": "this address takes no such parameter"
+                            for name in unknown})
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    params = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        params += _query_params(sub)
+    return params
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _scope = route.matches({**request.scope, "method": next(iter(route.methods))})
+            if match is Match.FULL:
+                methods |= route.methods
+    return sorted(methods)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, err: ProblemError) -> JSONResponse:
@@ -91,15 +123,22 @@ def install_handlers(app: FastAPI) -> None:
         return refused_body(fields).response()
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, err: StarletteHTTPException) -> JSONResponse:
-        if err.status_code == 404:
+    async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        if err.status_code == 400:
+            problem = ProblemError(400, "unreadable_request",
+                                   "The request cannot be read: its body is not JSON.",
+                                   "Ombi haliwezi kusomwa: maudhui yake si JSON.")
+        elif err.status_code == 404:
             problem = ProblemError(404, "not_found", "There is nothing at this address.",
                                    "Hakuna kitu kwenye anwani hii.")
         elif err.status_code == 405:
+            # Every method this path takes, across its routes (Starlette names only the first
+            # route that matched the path).
+            allowed = _allowed_methods(app, request)
             problem = ProblemError(405, "method_not_allowed",
                                    "This address does not take this kind of request.",
                                    "Anwani hii haipokei ombi la aina hii.",
-                                   headers=dict(err.headers or {}))
+                                   headers={"Allow": ", ".join(allowed)})
         else:
             problem = ProblemError(err.status_code, "http_error",
                                    f"The request was refused ({err.status_code}).",

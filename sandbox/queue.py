@@ -7,8 +7,8 @@ round after 999.
 
 How long the wait is: a simple but honest model. Each group is one line served one person at
 a time, ``MINUTES_PER_PERSON`` each, first come first served. The sandbox replays the tickets
-its group issued in the last ``LOOKBACK`` through that line: those whose turn has not come
-yet are ``waiting_ahead``; the wait is until the last of them is done.
+its group issued in the last ``LOOKBACK`` through that line: those not yet done (at the
+counter or still waiting) are ``waiting_ahead``; the wait is until the last of them is done.
 
 Blocking: the handlers touch the database; FastAPI runs them on worker threads.
 """
@@ -53,16 +53,16 @@ def counter_group(catalogue: contract.Catalogue, service: contract.Service,
 
 
 def queue_ahead(issued: list[datetime], now: datetime) -> tuple[int, int]:
-    """People still waiting and minutes until a new arrival's turn, for one line served one at
-    a time (``issued`` in order)."""
+    """People ahead (not yet done) and minutes until a new arrival's turn, for one line served
+    one at a time (``issued`` in order)."""
     free_at: datetime | None = None
     waiting = 0
     step = timedelta(minutes=MINUTES_PER_PERSON)
     for at in issued:
         start = at if free_at is None or free_at < at else free_at
-        if start > now:
-            waiting += 1
         free_at = start + step
+        if free_at > now:
+            waiting += 1
     if free_at is None or free_at <= now:
         return waiting, 0
     return waiting, math.ceil((free_at - now).total_seconds() / 60)
@@ -96,7 +96,7 @@ def _issue(backend: Backend, device: DeviceDep, body: contract.TicketIn,
              summary="Take a queue ticket",
              description="A number per counter group (the service's category) and day, with "
                          "how many wait ahead and about how long. Idempotent by key.",
-             responses=responses(401, 409, 422))
+             responses=responses(400, 401, 409, 422))
 def post_ticket(backend: BackendDep, device: DeviceDep, key: idempotency.IdempotencyKey,
                 body: contract.TicketIn) -> Response:
     return idempotency.run(
@@ -119,7 +119,7 @@ def _feedback(backend: Backend, device: DeviceDep, body: contract.FeedbackIn,
 
 @router.post(contract.Paths.FEEDBACK, response_model=contract.Accepted, status_code=201,
              summary="Rate the service", description="Idempotent by key.",
-             responses=responses(401, 409, 422))
+             responses=responses(400, 401, 409, 422))
 def post_feedback(backend: BackendDep, device: DeviceDep, key: idempotency.IdempotencyKey,
                   body: contract.FeedbackIn) -> Response:
     return idempotency.run(

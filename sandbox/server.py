@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from kiosk_app import contract
 from sandbox import agents, applications, catalogue, devices, payments, queue
@@ -27,7 +27,7 @@ from sandbox.catalogue_store import SeedError, load_seed
 from sandbox.context import Backend
 from sandbox.db import make_engine, make_sessions
 from sandbox.migrate import upgrade
-from sandbox.problems import install_handlers
+from sandbox.problems import install_handlers, refuse_unknown_query, responses
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,13 +82,14 @@ def create_app(settings: Settings) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="Huduma Kiosk API (sandbox)", version=contract.API_VERSION,
-                  description=DESCRIPTION, lifespan=lifespan)
+                  description=DESCRIPTION, lifespan=lifespan,
+                  dependencies=[Depends(refuse_unknown_query)])
     app.state.backend = backend
     app.state.prepare = lambda: _prepare(backend, lock, done)
     install_handlers(app)
 
     @app.get(contract.Paths.HEALTH, response_model=contract.Health, tags=["health"],
-             summary="Whether the backend answers")
+             summary="Whether the backend answers", responses=responses(422))
     def health() -> contract.Health:
         return contract.Health(server_time=datetime.now(timezone.utc))
 
