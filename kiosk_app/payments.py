@@ -110,6 +110,7 @@ class MpesaPayment:
         self._monotonic = monotonic
         self.view = PaymentView(PaymentStatus.UNKNOWN, EXPLANATIONS[PaymentStatus.UNKNOWN])
         self._asked = False
+        self._shown = False
 
     def __repr__(self) -> str:  # the phone number is personal data
         return f"MpesaPayment(reference={self.body.reference!r}, status={self.view.status.value})"
@@ -167,7 +168,8 @@ class MpesaPayment:
         self._show(view_of(payment), on_change)
 
     def _show(self, view: PaymentView, on_change: Callable[[PaymentView], None] | None) -> None:
-        changed = view != self.view
+        changed = view != self.view or not self._shown
+        self._shown = True
         self.view = view
         if changed and on_change is not None:
             on_change(view)

@@ -110,12 +110,10 @@ class FlakyProxy:
         up_limit = cut_at if fault == "cut_request" else None
         # For cut_answer: let the answer's first bytes go (or none), then cut.
         down_limit = (cut_at // 4) if fault == "cut_answer" else None
-        # A connection that passes still lives for one answer only (then it is closed, as a
-        # busy network closes idle connections), so that kept-alive connections meet faults too.
         threads = [
-            threading.Thread(target=self._pipe, args=(client, upstream, up_limit), daemon=True),
-            threading.Thread(target=self._pipe, args=(upstream, client, down_limit, True),
+            threading.Thread(target=self._pipe, args=(client, upstream, up_limit, True),
                              daemon=True),
+            threading.Thread(target=self._pipe, args=(upstream, client, down_limit), daemon=True),
         ]
         for t in threads:
             t.start()
@@ -125,18 +123,17 @@ class FlakyProxy:
         _close(upstream)
 
     def _pipe(self, source: socket.socket, sink: socket.socket, limit: int | None,
-              one_answer: bool = False) -> None:
+              one_request: bool = False) -> None:
         passed = 0
         try:
             while not self._stop.is_set():
-                try:
-                    data = source.recv(65536)
-                except TimeoutError:
-                    break  # the answer is over: end the connection
+                data = source.recv(65536)
                 if not data:
                     break
-                if one_answer:
-                    source.settimeout(0.3)
+                if one_request and passed == 0:
+                    # One request per connection, so every request meets a fault of its own:
+                    # ask the backend to close after its answer (the client then opens anew).
+                    data = data.replace(b"Connection: keep-alive", b"Connection: close", 1)
                 if limit is not None and passed + len(data) >= limit:
                     if limit > passed:
                         sink.sendall(data[:limit - passed])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
@@ -144,7 +145,7 @@ def paid_application(sandbox: SandboxServer, tmp_path: Path) -> tuple[BackendCli
     Enroller(config, client).ensure()
     service = simple_services(catalogue_of(sandbox), paid=True)[0]
     body = application(service)
-    client.submit_application(body, idempotency_key=f"app-{body.reference}")
+    client.submit_application(body, idempotency_key=str(uuid.uuid4()))
     return client, body
 
 
