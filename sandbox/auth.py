@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 
 from kiosk_app import contract
 from sandbox.context import BackendDep
@@ -49,8 +50,8 @@ def _device(backend: BackendDep,
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _no_token()
     with backend.sessions() as session:
-        device = session.query(Device).filter_by(
-            token_sha256=token_sha256(credentials.credentials)).one_or_none()
+        device = session.scalars(select(Device).filter_by(
+            token_sha256=token_sha256(credentials.credentials))).one_or_none()
         if device is None:
             raise _no_token()
         return CallingDevice(device.device_id, contract.Role(device.role))
