@@ -30,7 +30,7 @@ from sandbox.problems import ProblemError, refused_body, responses
 router = APIRouter(tags=["applications"])
 
 ReferenceInPath = Annotated[str, Path(
-    max_length=40, description="The application's reference as printed, e.g. HK-7M2Q-K9XD-3F")]
+    max_length=40, description="The application's reference as printed, e.g. HK-7M2Q-K9XD-38")]
 
 
 def _not_found() -> ProblemError:

@@ -24,9 +24,24 @@ from kiosk_app.clock import ManualClock  # noqa: E402
 from kiosk_app.config import KioskConfig  # noqa: E402
 
 
+def closed_port() -> int:
+    """A loopback port with nothing listening (bound, then let go)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def config_for_tests(data_dir: Path, **changes: object) -> KioskConfig:
+    """The demo's settings with this run's own data folder, and a backend address of its own
+    where nothing listens (a demo sandbox on the default port is never met by a test)."""
+    config = KioskConfig.demo_config(data_dir=data_dir)
+    backend = config.backend.model_copy(update={"url": f"http://127.0.0.1:{closed_port()}"})
+    return config.model_copy(update={"backend": backend, **changes})
+
+
 @pytest.fixture
 def demo_config(tmp_path: Path) -> KioskConfig:
-    return KioskConfig.demo_config(data_dir=tmp_path / "data")
+    return config_for_tests(tmp_path / "data")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from kiosk_app.bootstrap import build
 from kiosk_app.config import KioskConfig
 from kiosk_app.ui_watch import UiWatch
+from tests.conftest import config_for_tests
 
 PORTRAIT = (540, 960)
 LANDSCAPE = (960, 540)
@@ -110,7 +111,7 @@ def make_ui(window, tmp_path: Path) -> Iterator[Callable[..., Ui]]:  # noqa: ANN
     apps: list[HudumaApp] = []
 
     def make(config: KioskConfig | None = None, size: tuple[int, int] = PORTRAIT, **parts) -> Ui:
-        config = config or KioskConfig.demo_config(data_dir=tmp_path / "data")
+        config = config or config_for_tests(tmp_path / "data")
         watch = UiWatch()
         kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch, **parts)
         window.size = size

@@ -206,3 +206,36 @@ def test_a_keyboard_wedge_scanner_types_through_the_window(make_ui, tmp_path: Pa
     ui.window.dispatch("on_key_down", 13, 0, None, [])
     ui.pump(3)
     assert ui.kiosk.session.data.scanned == ["HKQ:A042"]
+
+
+def test_the_banner_says_what_waits_to_be_sent_until_the_backend_has_it(  # noqa: ANN001
+        make_ui, tmp_path: Path, sandbox_factory) -> None:
+    import requests
+
+    from kiosk_app.contract import Catalogue
+    from tests.conftest import config_for_tests
+    from tests.kiosk_app.backend.applications import application, simple_services
+
+    config = config_for_tests(tmp_path / "data")
+    config = config.model_copy(update={"backend": config.backend.model_copy(
+        update={"enrolment_code": "HUDUMA-TEST", "timeout_s": 2.0})})
+    ui = make_ui(config)
+    kiosk = ui.app.kiosk
+    seed = Path(__file__).resolve().parents[2] / "sandbox" / "seed" / "catalogue.json"
+    service = simple_services(Catalogue.model_validate_json(seed.read_text()))[0]
+    body = application(service)
+    kiosk.outbox.enqueue("application", body.model_dump(mode="json"))
+    kiosk.sync.wake()
+    banner = ui.app.root.children[-1]
+    ui.app.banner_presenter.refresh()
+    ui.wait_until(lambda: "Waiting to be sent: 1." in banner.text, timeout=10)
+    assert banner.visible
+    # The backend comes up where the kiosk expects it; the next upkeep round notices, the
+    # sync worker stops waiting, and the banner's line goes when the backend has it.
+    port = int(config.backend.url.rsplit(":", 1)[1])
+    sandbox = sandbox_factory(port=port)
+    kiosk.upkeep.wake()
+    ui.wait_until(lambda: "Waiting to be sent" not in banner.text, timeout=30)
+    held = requests.get(f"{sandbox.url}/v1/operator/applications",
+                        headers=sandbox.operator_headers, timeout=10).json()
+    assert [a["reference"] for a in held] == [body.reference]
