@@ -130,9 +130,23 @@ class SessionData:
     """Failed reads of the card in this session; after the limit, typed details are offered."""
     card_error: str | None = None
     """Why the last card read failed (a key of kiosk_app.identity.MESSAGES)."""
+    reference: str | None = None
+    """The application's reference, made on the device when the person confirms (review)."""
+    attachments: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """Photos of documents taken for the form, by field name (JPEG bytes)."""
+    payment: Any = None
+    """The M-Pesa payment under way or done (kiosk_app.payments.PaymentView)."""
+    receipt: Any = None
+    """What was issued at the end: the reference, the token, whether it printed."""
+    status_result: Any = None
+    """A status check's answer (contract.Application), or why there is none."""
+    ticket: Any = None
+    """A queue ticket taken in this session (contract.Ticket)."""
+    rating: int | None = None
 
     def holds_personal_data(self) -> bool:
-        return bool(self.identity or self.answers or self.phone or self.scanned)
+        return bool(self.identity or self.answers or self.phone or self.scanned
+                    or self.attachments)
 
 
 class Session:
