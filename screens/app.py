@@ -37,6 +37,7 @@ from screens.identity_confirm.identity_confirm import IdentityConfirmPresenter, 
 from screens.typed_identity.typed_identity import TypedIdentityPresenter, TypedIdentityView
 from screens.unavailable.unavailable import UnavailablePresenter, UnavailableView
 from screens.widgets.banner import DeviceBanner, DeviceBannerPresenter
+from screens.widgets.session_bar import CancelConfirmation, SessionBar, SessionBarPresenter
 from screens.widgets.timeout import TimeoutPresenter, TimeoutWarning
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class HudumaApp(App):
     # -- building ---------------------------------------------------------------------------
     def build(self) -> BoxLayout:
         widgets = Path(__file__).with_name("widgets")
-        for path in [widgets / "widgets.kv", widgets / "forms.kv",
+        for path in [widgets / "widgets.kv", widgets / "forms.kv", widgets / "session_bar.kv",
                      *(view.kv_path() for view, _presenter in SCREENS.values())]:
             if str(path) not in Builder.files:  # rules loaded twice would build widgets twice
                 Builder.load_file(str(path))
@@ -103,6 +104,11 @@ class HudumaApp(App):
             self.views[name] = view
             self.manager.add_widget(view)
         root.add_widget(self.manager)
+        # "Cancel", always in the same place, with a confirmation before anything is lost.
+        bar_presenter = SessionBarPresenter(self.kiosk, self.tr)
+        self.session_bar = SessionBar(tr=self.tr, presenter=bar_presenter)
+        root.add_widget(self.session_bar)
+        self.cancel_confirmation = CancelConfirmation(tr=self.tr, presenter=bar_presenter)
         # The card read's progress, from the worker that reads, to the reading screen.
         self.views["card_unlock"].presenter.progress_listeners.append(
             self.views["card_reading"].presenter.show_progress)

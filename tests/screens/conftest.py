@@ -124,8 +124,9 @@ def make_ui(window, tmp_path: Path) -> Iterator[Callable[..., Ui]]:  # noqa: ANN
 
     yield make
     for app in apps:
-        if app.timeout_warning is not None and app.timeout_warning._window is not None:
-            app.timeout_warning.dismiss(animation=False)
+        for modal in (app.timeout_warning, getattr(app, "cancel_confirmation", None)):
+            if modal is not None and modal._window is not None:
+                modal.dismiss(animation=False)
         app.dispatch("on_stop")
         if app.root is not None and app.root.parent is not None:
             window.remove_widget(app.root)
