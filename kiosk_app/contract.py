@@ -21,6 +21,8 @@ Nothing here does I/O; importing it is cheap and safe from any layer.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import hashlib
 import re
@@ -281,6 +283,42 @@ class Applicant(_Body):
     """True when the details came from a chip that passed passive authentication."""
 
 
+ATTACHMENT_MAX_BYTES = 300 * 1024
+"""The largest photo of a document an application may carry, in bytes of JPEG."""
+ATTACHMENT_MAX_COUNT = 8
+"""The most photos one application may carry."""
+JPEG_START = b"\xff\xd8\xff"
+"""How every JPEG file begins (the start-of-image marker and the next marker's first byte)."""
+
+
+def encode_attachment(jpeg: bytes) -> str:
+    """JPEG bytes as ``ApplicationIn.attachments`` carries them (standard base64)."""
+    return base64.b64encode(jpeg).decode("ascii")
+
+
+def decode_attachment(text: str) -> bytes:
+    """An attachment's JPEG bytes; ValueError when it is not base64."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error as err:
+        raise ValueError("not base64") from err
+
+
+def _valid_attachment(text: str) -> str:
+    jpeg = decode_attachment(text)
+    if len(jpeg) > ATTACHMENT_MAX_BYTES:
+        raise ValueError(f"a photo may be at most {ATTACHMENT_MAX_BYTES} bytes")
+    if not jpeg.startswith(JPEG_START):
+        raise ValueError("a photo must be a JPEG")
+    return text
+
+
+Attachment = Annotated[str, StringConstraints(
+    min_length=4, max_length=4 * -(-ATTACHMENT_MAX_BYTES // 3),
+    pattern=r"^[A-Za-z0-9+/]+={0,2}$"), AfterValidator(_valid_attachment)]
+"""A photo of a document: a JPEG of at most ``ATTACHMENT_MAX_BYTES``, in standard base64."""
+
+
 class Channel(str, enum.Enum):
     KIOSK = "kiosk"
     AGENT = "agent"
@@ -292,6 +330,8 @@ class ApplicationIn(_Body):
     applicant: Applicant
     answers: dict[FieldName, Annotated[str, StringConstraints(max_length=2000)]] = {}
     """The form's answers by field name, as text (dates ISO 8601, yes/no as "yes"/"no")."""
+    attachments: dict[FieldName, Attachment] = Field(default={}, max_length=ATTACHMENT_MAX_COUNT)
+    """Photos of documents for the form's ``photo`` fields, by field name (personal data)."""
     language: Literal["en", "sw"] = "en"
     channel: Channel = Channel.KIOSK
     agent_number: AgentNumber | None = None

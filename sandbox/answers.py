@@ -66,14 +66,27 @@ def check_field(field: contract.FormField, value: str) -> str | None:
     return None
 
 
-def check_answers(service: contract.Service, answers: dict[str, str]) -> dict[str, str]:
-    """Every answer that does not fit, by ``answers.<name>``; empty when all is well."""
+def check_answers(service: contract.Service, answers: dict[str, str],
+                  attachments: dict[str, str] | None = None) -> dict[str, str]:
+    """Every answer that does not fit, by ``answers.<name>`` (or ``attachments.<name>``);
+    empty when all is well. A ``photo`` field is answered by an attachment (the contract has
+    already checked that it is a JPEG of allowed size), never by text."""
+    attachments = attachments or {}
     fields = {field.name: field for field in service.fields}
     problems: dict[str, str] = {}
     for name in answers:
         if name not in fields:
             problems[f"answers.{name}"] = "this service's form has no such field"
+        elif fields[name].kind is FieldKind.PHOTO:
+            problems[f"answers.{name}"] = "a photo comes as an attachment, not as text"
+    for name in attachments:
+        if name not in fields or fields[name].kind is not FieldKind.PHOTO:
+            problems[f"attachments.{name}"] = "this service's form asks for no such photo"
     for field in service.fields:
+        if field.kind is FieldKind.PHOTO:
+            if field.required and not attachments.get(field.name):
+                problems[f"attachments.{field.name}"] = "required"
+            continue
         value = answers.get(field.name, "")
         if not value.strip():
             if field.required:

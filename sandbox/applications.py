@@ -82,7 +82,7 @@ def check_application(session: Session, body: contract.ApplicationIn,
             "This service cannot be applied for here. Ask at the counter.",
             "Huduma hii haiwezi kuombwa hapa. Uliza kwenye dirisha la huduma.",
             fields={"service_code": "this service is information only"})
-    fields = check_answers(service, body.answers)
+    fields = check_answers(service, body.answers, body.attachments)
     if body.amount_cents != service.total_cents:
         fields["amount_cents"] = f"must be the service's total fees, {service.total_cents} cents"
     if body.payment == "cash" and body.channel is not contract.Channel.AGENT:
@@ -114,6 +114,7 @@ def _create(backend: Backend, device: DeviceDep, body: contract.ApplicationIn,
         reference=body.reference, service_code=service.code, device_id=device.device_id,
         channel=body.channel.value, agent_number=body.agent_number, language=body.language,
         applicant=body.applicant.model_dump_json(), answers=json.dumps(body.answers),
+        attachments=json.dumps(body.attachments) if body.attachments else None,
         amount_cents=body.amount_cents, payment=body.payment, payment_id=body.payment_id,
         service_name=service.name.model_dump_json(),
         collection=service.collection.model_dump_json(),
@@ -134,7 +135,8 @@ def _create(backend: Backend, device: DeviceDep, body: contract.ApplicationIn,
     contract.Paths.APPLICATIONS, response_model=contract.Application, status_code=201,
     summary="Make an application",
     description="Checked against the catalogue: the service is online, `amount_cents` is its "
-                "total fees, and every answer fits its form field. Idempotent by key.",
+                "total fees, every answer fits its form field, and each `photo` field is "
+                "answered by an attachment (a base64 JPEG). Idempotent by key.",
     responses=responses(400, 401, 409, 422))
 def post_application(backend: BackendDep, device: DeviceDep,
                      key: idempotency.IdempotencyKey,

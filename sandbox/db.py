@@ -98,6 +98,8 @@ class ApplicationRecord(Base):
     language: Mapped[str] = mapped_column(String(2))
     applicant: Mapped[str] = mapped_column(Text)
     answers: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Photos of documents by field name (JSON: base64 JPEG), as personal as ``applicant``."""
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     payment: Mapped[str] = mapped_column(String(8))
     payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -71,6 +71,19 @@ def test_an_application_is_sealed_by_default_and_other_kinds_when_told(box: Outb
     assert not box.get(plain, opened=False).sealed
 
 
+def test_photos_of_documents_are_sealed_by_default(box: Outbox) -> None:
+    from kiosk_app import contract
+
+    photo = contract.JPEG_START + b"PHOTOMARKER" * 20
+    body = application()
+    body["attachments"] = {"title_deed_photo": contract.encode_attachment(photo)}
+    key = box.enqueue("application", body)
+    on_disk = file_bytes(box.path)
+    assert body["attachments"]["title_deed_photo"].encode() not in on_disk
+    assert "attachments" not in box.get(key, opened=False).payload
+    assert box.get(key).payload == body
+
+
 def test_the_key_is_made_once_owner_only_and_kept(tmp_path: Path, box: Outbox) -> None:
     assert not (tmp_path / OUTBOX_KEY_FILE).exists()  # opening alone makes no key
     box.summary()
