@@ -32,6 +32,7 @@ from typing import Any
 
 from drivers.events import CardInserted, CardRemoved, CodeScanned, DeviceEvent
 from kiosk_app.clock import Clock
+from kiosk_app.contract import new_reference
 from kiosk_app.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -314,6 +315,24 @@ class Session:
         else:
             self.data.identity = None
             self.go(S.IDENTIFY)
+
+    # -- applying: the catalogue, the form, the review ---------------------------------------
+    def choose_service(self, code: str) -> None:
+        """The person chose a service in the catalogue: on to its form. Answers given for
+        another service are forgotten; those for the same one are kept."""
+        if code != self.data.service_code:
+            self.data.answers.clear()
+            self.data.attachments.clear()
+            self.data.reference = None
+        self.data.service_code = code
+        self.go(S.FORM)
+
+    def confirm_application(self, total_cents: int) -> None:
+        """"I confirm" on the review: the reference is made (once: a person who comes back from
+        the payment keeps it), then to the payment, or straight to sending when it is free."""
+        if self.data.reference is None:
+            self.data.reference = new_reference()
+        self.go(S.PAYMENT if total_cents > 0 else S.SUBMITTING)
 
     # -- device events (UI thread, from the event queue) ------------------------------------
     def on_device_event(self, event: DeviceEvent) -> None:

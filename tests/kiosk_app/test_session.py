@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from drivers.events import CardInserted, CardRemoved, CodeScanned
+from kiosk_app import contract
 from kiosk_app.clock import ManualClock
 from kiosk_app.session import (
     IN_SESSION,
@@ -218,3 +219,28 @@ def test_a_read_that_ends_after_the_session_is_dropped(session: Session, clock: 
     session.cancel()
     session.card_read_succeeded(object())      # the worker finished late
     assert session.state is S.ATTRACT and session.data.identity is None
+
+
+def test_choosing_a_service_then_confirming_makes_one_reference(session: Session) -> None:
+    session.start()
+    walk(session, S.IDENTIFY, S.CATALOGUE)
+    session.choose_service("GOOD-CONDUCT")
+    assert session.state is S.FORM and session.data.service_code == "GOOD-CONDUCT"
+    session.data.answers["purpose"] = "travel"
+    walk(session, S.CATALOGUE)
+    session.choose_service("GOOD-CONDUCT")          # the same service: answers kept
+    assert session.data.answers == {"purpose": "travel"}
+    walk(session, S.REVIEW)
+    session.confirm_application(105_000)
+    reference = session.data.reference
+    assert session.state is S.PAYMENT and contract.normalise_reference(reference) == reference
+    walk(session, S.REVIEW)                           # back from the payment: the same one
+    session.confirm_application(105_000)
+    assert session.data.reference == reference
+    walk(session, S.REVIEW, S.FORM, S.CATALOGUE)
+    session.data.attachments["photo"] = b"\xff\xd8\xff"
+    session.choose_service("SHA-REGISTER")          # another service: nothing of the first
+    assert (session.data.answers, session.data.attachments, session.data.reference) == ({}, {}, None)
+    walk(session, S.REVIEW)
+    session.confirm_application(0)                  # free: straight to sending
+    assert session.state is S.SUBMITTING and session.data.reference is not None
