@@ -32,6 +32,7 @@ from kiosk_app.outbox.sync import SYNC_KINDS, SyncWorker
 from kiosk_app.receipts.spooler import PrintSpooler
 from kiosk_app.services import CATALOGUE_FILE, ServiceCatalogue
 from kiosk_app.session import Session
+from kiosk_app.speech import Speaker
 from kiosk_app.ui_dispatch import Dispatcher, ImmediateDispatcher
 from kiosk_app.ui_watch import UiWatch
 from kiosk_app.upkeep import Upkeep
@@ -59,6 +60,7 @@ class Kiosk:
     enroller: Enroller
     upkeep: Upkeep
     sync: SyncWorker
+    speaker: Speaker
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -79,6 +81,7 @@ class Kiosk:
         self.upkeep.start()
 
     def close(self) -> None:
+        self.speaker.close()
         self.upkeep.stop(timeout=1.0)
         self.sync.stop(timeout=1.0)
         self.workers.shutdown(wait=False)
@@ -97,7 +100,8 @@ def build(config: KioskConfig, *,
           clock: Clock | None = None,
           dispatcher: Dispatcher | None = None,
           registry: Registry | None = None,
-          ui_watch: UiWatch | None = None) -> Kiosk:
+          ui_watch: UiWatch | None = None,
+          speaker: Speaker | None = None) -> Kiosk:
     clock = clock or SystemClock()
     dispatcher = dispatcher or ImmediateDispatcher()
     registry = registry or builtin_registry()
@@ -111,6 +115,10 @@ def build(config: KioskConfig, *,
                       card_attempts=config.identity.card_attempts)
     events.subscribe(devices.on_device_event)
     events.subscribe(session.on_device_event)
+    # Spoken guidance stops at every wipe: first of the session's listeners.
+    speaker = speaker or Speaker(enabled=config.display.speech, volume=config.display.speech_volume,
+                                 rate=config.display.speech_rate)
+    session.add_listener(speaker)
     workers = Workers(dispatcher)
     outbox = outbox or Outbox(config.outbox_path, clock=clock,
                               retention_h=config.outbox.retention_hours)
@@ -153,4 +161,5 @@ def build(config: KioskConfig, *,
         enroller=enroller,
         upkeep=upkeep,
         sync=sync,
+        speaker=speaker,
     )

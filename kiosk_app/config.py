@@ -93,6 +93,14 @@ class DisplayConfig(_Section):
     """Start with high contrast switched on."""
     speech: bool = False
     """Start with spoken guidance switched on."""
+    speech_volume: int = Field(default=100, ge=20, le=200)
+    """Loudness of spoken guidance at the start of a session, as espeak-ng's amplitude
+    (100 is its normal loudness; people can change it for their own session)."""
+    speech_rate: int = Field(default=150, ge=80, le=300)
+    """Speed of spoken guidance, in words per minute."""
+    pixel_pitch_mm: float = Field(default=0.248, gt=0.05, le=2.0)
+    """Size of one pixel of the touch screen, in millimetres, from the panel's data sheet
+    (a 21.5-inch 1080x1920 panel is 0.248): touch targets are checked against it."""
 
 
 class IdentityConfig(_Section):
