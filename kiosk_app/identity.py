@@ -44,6 +44,8 @@ class Identity:
     face_mime: str | None = None
     verification: str = "none"
     """Passive authentication: ``valid``, ``not_verifiable`` (no CSCA here), or ``none``."""
+    document_format: str | None = None
+    """For a chip read: ``TD1`` (an ID card) or ``TD3`` (a passport)."""
 
     @property
     def full_name(self) -> str:
@@ -100,6 +102,7 @@ def identity_from(document: EmrtdDocument) -> Identity:
         face=document.face.data if document.face else None,
         face_mime=document.face.mime if document.face else None,
         verification=document.pa.status.value,
+        document_format=mrz.format,
     )
 
 

@@ -44,6 +44,12 @@ PAID_BY_EN, PAID_BY_SW = "Paid by", "Imelipwa kwa"
 METHOD_EN = {"mpesa": "M-Pesa", "cash": "Cash"}
 METHOD_SW = {"mpesa": "M-Pesa", "cash": "Pesa taslimu"}
 MPESA_CODE_EN, MPESA_CODE_SW = "M-Pesa code", "Nambari ya M-Pesa"
+NO_FEE_EN, NO_FEE_SW = "No fee to pay", "Hakuna ada ya kulipa"
+PAYMENT_TO_CONFIRM_EN = "Payment to be confirmed. Do not pay again."
+PAYMENT_TO_CONFIRM_SW = "Malipo yatathibitishwa. Usilipe tena."
+WAITING_EN, WAITING_SW = "Waiting to be sent", "Linasubiri kutumwa"
+WAITING_NOTE_EN = "Kept safely on the kiosk; it goes to the office when the network is back."
+WAITING_NOTE_SW = "Limehifadhiwa salama kwenye kioski; litatumwa ofisini mtandao ukirudi."
 DATE_EN, DATE_SW = "Date", "Tarehe"
 KIOSK_EN, KIOSK_SW = "Kiosk/agent", "Kioski/wakala"
 KEEP_EN, KEEP_SW = "Keep this receipt", "Hifadhi risiti hii"
@@ -69,13 +75,19 @@ class ReceiptData:
     service_name_sw: str
     official_fee_cents: int
     convenience_fee_cents: int
-    payment_method: Literal["mpesa", "cash"]
+    payment_method: Literal["mpesa", "cash", "none"]
+    """``none``: a service with no fee."""
     mpesa_code: str | None
     issued_at: datetime
     device_id: str
     token: str
     """What the QR code holds: the signed receipt token."""
     training: bool = False
+    payment_to_confirm: bool = False
+    """An M-Pesa payment whose answer had not come when the receipt was printed: the receipt
+    says so, and that nobody should pay again."""
+    waiting_to_be_sent: bool = False
+    """The backend had not confirmed the application yet (the kiosk was offline, or slow)."""
 
 
 def money(cents: int) -> str:
@@ -94,7 +106,7 @@ def nairobi_time(moment: datetime) -> str:
 
 # -- documents -----------------------------------------------------------------------------------
 def receipt(data: ReceiptData, profile: PrinterProfile) -> bytes:
-    if data.payment_method not in METHOD_EN:
+    if data.payment_method not in (*METHOD_EN, "none"):
         raise ValueError(f"unknown payment method {data.payment_method!r}")
     slip = _Slip(profile, data.training)
     slip.centred_lines([data.service_name_en, data.service_name_sw])
@@ -108,15 +120,24 @@ def receipt(data: ReceiptData, profile: PrinterProfile) -> bytes:
     slip.pair(TOTAL_EN, TOTAL_SW, money(data.official_fee_cents + data.convenience_fee_cents),
               bold=True)
     slip.rule()
-    method = METHOD_EN[data.payment_method]
-    method_sw = METHOD_SW[data.payment_method]
-    slip.pair(PAID_BY_EN, PAID_BY_SW,
-              method if method == method_sw else f"{method} / {method_sw}")
+    if data.payment_method == "none":
+        slip.centred_pair(NO_FEE_EN, NO_FEE_SW)
+    else:
+        method = METHOD_EN[data.payment_method]
+        method_sw = METHOD_SW[data.payment_method]
+        slip.pair(PAID_BY_EN, PAID_BY_SW,
+                  method if method == method_sw else f"{method} / {method_sw}")
     if data.mpesa_code:
         slip.pair(MPESA_CODE_EN, MPESA_CODE_SW, data.mpesa_code)
+    if data.payment_to_confirm:
+        slip.lines([PAYMENT_TO_CONFIRM_EN, PAYMENT_TO_CONFIRM_SW], bold=True)
     slip.pair(DATE_EN, DATE_SW, nairobi_time(data.issued_at))
     slip.pair(KIOSK_EN, KIOSK_SW, data.device_id)
     slip.blank()
+    if data.waiting_to_be_sent:
+        slip.centred_pair(WAITING_EN, WAITING_SW, bold=True)
+        slip.centred_lines([WAITING_NOTE_EN, WAITING_NOTE_SW])
+        slip.blank()
     slip.qr(data.token)
     slip.centred_pair(KEEP_EN, KEEP_SW, bold=True)
     return slip.finish()

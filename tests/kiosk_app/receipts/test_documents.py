@@ -372,3 +372,25 @@ def test_cash_receipt_has_no_mpesa_code_and_says_cash_in_both_languages() -> Non
     texts = [t for t, _ in printed_lines(receipt(data, P80))]
     assert "Paid by / Imelipwa kwa" + "Cash / Pesa taslimu".rjust(48 - 22) in texts
     assert not any("M-Pesa" in t for t in texts)
+
+
+@pytest.mark.parametrize("profile", [P58, P80], ids=["58", "80"])
+def test_a_free_receipt_an_unconfirmed_payment_and_one_waiting_to_be_sent_say_so(
+        profile: PrinterProfile) -> None:
+    plain = [t for t, _ in printed_lines(receipt(DATA, profile))]
+    assert not any("Waiting" in t or "confirmed" in t or "No fee" in t for t in plain)
+    data = ReceiptData(**{**DATA.__dict__, "payment_to_confirm": True, "mpesa_code": None,
+                          "waiting_to_be_sent": True})
+    lines = printed_lines(receipt(data, profile))
+    texts = [t for t, _ in lines]
+    assert all(width <= profile.columns for _, width in lines)
+    assert "Payment to be confirmed. Do not pay again." in " ".join(texts)
+    assert "Malipo yatathibitishwa. Usilipe tena." in " ".join(texts)
+    assert "Waiting to be sent / Linasubiri kutumwa" in texts or (
+        "Waiting to be sent" in texts and "Linasubiri kutumwa" in texts)
+    free = ReceiptData(**{**DATA.__dict__, "payment_method": "none", "mpesa_code": None,
+                          "official_fee_cents": 0, "convenience_fee_cents": 0})
+    free_texts = [t for t, _ in printed_lines(receipt(free, profile))]
+    assert not any(t.startswith("Paid by") for t in free_texts)
+    assert "No fee to pay / Hakuna ada ya kulipa" in free_texts or (
+        "No fee to pay" in free_texts and "Hakuna ada ya kulipa" in free_texts)
