@@ -88,6 +88,7 @@ class HudumaApp(App):
     def build(self) -> BoxLayout:
         widgets = Path(__file__).with_name("widgets")
         for path in [widgets / "widgets.kv", widgets / "forms.kv", widgets / "session_bar.kv",
+                     widgets / "keyboard.kv",
                      *(view.kv_path() for view, _presenter in SCREENS.values())]:
             if str(path) not in Builder.files:  # rules loaded twice would build widgets twice
                 Builder.load_file(str(path))
