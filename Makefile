@@ -25,8 +25,10 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 #   libegl-mesa0, libegl1, libgles2, libgl1-mesa-dri, libmtdev1
 #                              Kivy rendering with Mesa, with or without a screen
 #   espeak-ng                  spoken guidance in English and Kiswahili
+#   postgresql                 the server the sandbox's tests start a private cluster of
+#                              (initdb, postgres under /usr/lib/postgresql/<version>/bin)
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc pkg-config libzbar0 \
-	libegl-mesa0 libegl1 libgles2 libgl1-mesa-dri libmtdev1 espeak-ng
+	libegl-mesa0 libegl1 libgles2 libgl1-mesa-dri libmtdev1 espeak-ng postgresql
 
 .PHONY: help setup system-packages demo test catalogues screenshots clean
 
@@ -50,6 +52,10 @@ system-packages:
 		$(SUDO) apt-get update -qq; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+# Debian keeps PostgreSQL's server binaries off PATH; the tests find them by this glob too.
+	@ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
+		echo "PostgreSQL's initdb and postgres are not under /usr/lib/postgresql/*/bin:" \
+			"install the package postgresql"; exit 1; }
 
 $(BIN)/.installed: pyproject.toml | system-packages
 	@py="$(PYTHON)"; [ -n "$$py" ] || py=python3; \

@@ -7,7 +7,12 @@ Refusals (4xx) are not stored: they changed nothing, so asking again is answered
 
 Two requests racing with one key cannot both apply: the key is the table's primary key, so
 the loser's transaction fails with ``IntegrityError``, rolls back, and the loser is answered
-with the winner's stored answer. (On SQLite writers queue anyway: see :mod:`sandbox.db`.)
+with the winner's stored answer. A loser may also be refused by its work (say "reference
+taken") because it saw what the winner wrote: on PostgreSQL each statement of a transaction
+sees every commit made before it, so the winner can commit between the look-up of the key and
+the work. A refusal is therefore checked against the key once more, and the winner's answer,
+if there is one now, is the loser's too. (On SQLite writers queue anyway: see
+:mod:`sandbox.db`.)
 
 Blocking: ``run`` touches the database; call it from a route handler (a worker thread).
 """
@@ -95,6 +100,14 @@ def run(backend: Backend, *, key: str, device_id: str, method: str, path: str,
             # number) committed first. Look again: we replay its answer, or ``work`` now sees
             # what it wrote and answers accordingly.
             continue
+        except ProblemError:
+            # Refused (or a conflict found above, which this finds again). If a request with
+            # this key was answered meanwhile, the refusal may only echo what it wrote.
+            with backend.sessions() as session:
+                record = session.get(IdempotencyRecord, key)
+            if record is None:
+                raise
+            return _replay(record, device_id, method, path, digest)
     raise ProblemError(409, "idempotency_in_progress",
                        "The backend is still working on this request. Send it again shortly.",
                        "Mfumo bado unashughulikia ombi hili. Tuma tena baada ya muda mfupi.",

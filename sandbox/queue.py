@@ -14,6 +14,7 @@ Blocking: the handlers touch the database; FastAPI runs them on worker threads.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 import string
@@ -68,12 +69,25 @@ def queue_ahead(issued: list[datetime], now: datetime) -> tuple[int, int]:
     return waiting, math.ceil((free_at - now).total_seconds() / 60)
 
 
+def hold_numbering(session: Session, letter: str) -> None:
+    """Hold the numbering of counter group ``letter`` until this transaction ends, so that two
+    tickets taken at once never read the same last number (and each counts the other among
+    those waiting). On SQLite there is nothing to do: every transaction there starts with
+    BEGIN IMMEDIATE, which queues writers already (see :mod:`sandbox.db`). On PostgreSQL a
+    transaction-level advisory lock per group does it, let go at commit or rollback."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"huduma-tickets:{letter}".encode()).digest()
+        session.execute(select(func.pg_advisory_xact_lock(
+            int.from_bytes(digest[:8], "big", signed=True))))
+
+
 def _issue(backend: Backend, device: DeviceDep, body: contract.TicketIn,
            session: Session) -> tuple[int, contract.Ticket]:
     catalogue = backend.catalogue.get(session)[0]
     service = backend.service(session, body.service_code)
     letter, group_name = counter_group(catalogue, service)
-    now = backend.now()
+    hold_numbering(session, letter)
+    now = backend.now()  # once the numbering is ours: numbers follow the times they were issued
     day = now.astimezone(NAIROBI).date().isoformat()
     last = session.scalar(select(func.max(TicketRecord.seq)).filter_by(
         counter_group=letter, day=day)) or 0

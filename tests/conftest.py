@@ -79,5 +79,8 @@ def silent_server() -> Iterator[int]:
 # per process, so every test that talks PC/SC must share this one daemon.
 from tests.card_fixtures import pcscd, vpcd_slot  # noqa: E402, F401
 
+# A private PostgreSQL cluster for the run, started on first use (see tests/postgres_fixtures.py).
+from tests.postgres_fixtures import postgres_cluster, postgres_db_url, postgres_url  # noqa: E402, F401
+
 # The sandbox backend as a real server on loopback (see tests/sandbox_fixtures.py).
-from tests.sandbox_fixtures import sandbox, sandbox_factory  # noqa: E402, F401
+from tests.sandbox_fixtures import sandbox, sandbox_databases, sandbox_factory  # noqa: E402, F401

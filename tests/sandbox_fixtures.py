@@ -1,5 +1,6 @@
 """The sandbox backend as a real server for tests: ``python -m sandbox`` in a subprocess on
-loopback, with its own SQLite file, stopped by its PID at teardown.
+loopback, with its own SQLite file (or the database at ``db_url``, e.g. PostgreSQL from
+tests/postgres_fixtures.py), stopped by its PID at teardown.
 
     def test_something(sandbox: SandboxServer) -> None:
         requests.get(f"{sandbox.url}/v1/health")
@@ -20,6 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from pathlib import Path
 
 import pytest
@@ -37,15 +39,19 @@ def _free_port() -> int:
 
 
 class SandboxServer:
-    """One ``python -m sandbox`` process on 127.0.0.1 with a SQLite file under ``directory``."""
+    """One ``python -m sandbox`` process on 127.0.0.1 with a SQLite file under ``directory``,
+    or on the database at ``db_url`` (any SQLAlchemy URL the sandbox takes)."""
 
     def __init__(self, directory: Path, *, confirm_after: float = 0.5, slow_answer: float = 2.0,
                  no_answer_after: float | None = None, lockout: float | None = None,
                  enrolment_code: str = "HUDUMA-TEST", operator_key: str = "test-operator",
-                 catalogue: Path | None = None, port: int | None = None) -> None:
+                 catalogue: Path | None = None, port: int | None = None,
+                 db_url: str | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
-        self.db_path = directory / "sandbox.sqlite3"
+        self.db_path: Path | None = None if db_url else directory / "sandbox.sqlite3"
+        """The SQLite file, when the sandbox has one."""
+        self.db_url = db_url or f"sqlite:///{self.db_path}"
         self.confirm_after = confirm_after
         self.slow_answer = slow_answer
         self.no_answer_after = no_answer_after
@@ -69,7 +75,7 @@ class SandboxServer:
 
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "sandbox", "--host", self.host, "--port", str(self.port),
-               "--db", f"sqlite:///{self.db_path}", "--confirm-after", str(self.confirm_after),
+               "--db", self.db_url, "--confirm-after", str(self.confirm_after),
                "--slow-answer", str(self.slow_answer), "--enrolment-code", self.enrolment_code,
                "--operator-key", self.operator_key]
         if self.no_answer_after is not None:
@@ -153,24 +159,38 @@ class SandboxServer:
 
 
 SandboxFactory = Callable[..., SandboxServer]
+DatabaseFactory = Callable[[], AbstractContextManager[str | None]]
+"""A new database for one sandbox, as the ``db_url`` to give it (None: its own SQLite file),
+removed when the context closes."""
 
 
 @pytest.fixture
-def sandbox_factory(tmp_path: Path) -> Iterator[SandboxFactory]:
+def sandbox_databases() -> DatabaseFactory:
+    """Where each new sandbox keeps its data: here its own SQLite file. The sandbox's own
+    tests (tests/sandbox/conftest.py) override this to run on SQLite and on PostgreSQL."""
+    return lambda: nullcontext(None)
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path: Path, sandbox_databases: DatabaseFactory,
+                    ) -> Iterator[SandboxFactory]:
     """Start sandboxes with options (``confirm_after``, ``slow_answer``, ``enrolment_code``,
-    ``operator_key``, ...), each in its own folder; all are stopped at teardown."""
+    ``operator_key``, ``db_url``, ...), each in its own folder and with its own database; all
+    are stopped at teardown, then their databases removed."""
     servers: list[SandboxServer] = []
+    with ExitStack() as databases:
+        def start(**options: object) -> SandboxServer:
+            if "db_url" not in options:
+                options["db_url"] = databases.enter_context(sandbox_databases())
+            server = SandboxServer(tmp_path / f"sandbox-{len(servers)}", **options)  # type: ignore[arg-type]
+            servers.append(server)
+            return server
 
-    def start(**options: object) -> SandboxServer:
-        server = SandboxServer(tmp_path / f"sandbox-{len(servers)}", **options)  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    try:
-        yield start
-    finally:
-        for server in servers:
-            server.stop()
+        try:
+            yield start
+        finally:
+            for server in servers:
+                server.stop()
 
 
 @pytest.fixture

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import Row, text
 
 from kiosk_app import contract
+from sandbox.db import make_engine
 from tests.sandbox_fixtures import SandboxServer
 
 TEST_CATALOGUE = Path(__file__).parent / "data" / "catalogue.json"
@@ -58,3 +60,14 @@ class Device:
 def problem(response: requests.Response) -> contract.Problem:
     """The response's Problem body, checked against the contract (both languages present)."""
     return contract.Problem.model_validate(response.json())
+
+
+def query(server: SandboxServer, sql: str, **params: object) -> list[Row[Any]]:
+    """Rows from the sandbox's own database (SQLite or PostgreSQL), read beside the running
+    server; ``sql`` names its parameters as ``:name``."""
+    engine = make_engine(server.db_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql), params))
+    finally:
+        engine.dispose()

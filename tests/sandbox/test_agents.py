@@ -6,6 +6,7 @@ import base64
 import hashlib
 import time
 import uuid
+from datetime import datetime
 
 import pytest
 import requests
@@ -130,7 +131,10 @@ def test_the_ledger_keeps_each_entry_once_and_balances_to_zero(agent_device: Dev
                            until="2026-03-03T00:00:00+03:00")
     assert day.status_code == 200, day.text
     ledger = contract.Ledger.model_validate(day.json())
-    assert [e.entry_id for e in ledger.entries] == [e["entry_id"] for e in entries[:3]]
+    # In time order; the two entries made at the same minute in the order of their ids.
+    in_order = sorted(entries[:3], key=lambda e: (datetime.fromisoformat(str(e["at"])),
+                                                  str(e["entry_id"])))
+    assert [e.entry_id for e in ledger.entries] == [e["entry_id"] for e in in_order]
     assert ledger.balances == {
         contract.LedgerAccount.CASH: 105_000 - 50_000,
         contract.LedgerAccount.GOVERNMENT: -105_000 + 5_000,

@@ -63,12 +63,12 @@ def test_a_changed_seed_is_a_new_version_even_when_its_author_forgot(
 
 
 def test_a_missing_or_broken_seed_stops_the_start_with_words_for_the_technician(
-        tmp_path: Path) -> None:
+        sandbox_factory, tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{"version": "x"}')
     for seed, words in ((tmp_path / "none.json", "is missing"), (broken, "not a valid")):
         try:
-            SandboxServer(tmp_path / seed.stem, catalogue=seed)
+            sandbox_factory(catalogue=seed)
         except RuntimeError as err:
             assert words in str(err) and "Faili la huduma" in str(err)
             assert "exited with status 2" in str(err)

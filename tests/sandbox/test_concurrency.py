@@ -1,15 +1,13 @@
 """Duplicates sent at the same moment from several threads are applied once."""
 from __future__ import annotations
 
-import sqlite3
 import threading
 import uuid
-from contextlib import closing
 
 import requests
 
 from kiosk_app.contract import Paths
-from tests.sandbox.helpers import Device, birth_application
+from tests.sandbox.helpers import Device, birth_application, query
 from tests.sandbox_fixtures import SandboxServer
 
 THREADS = 8
@@ -37,9 +35,8 @@ def send_together(send, count: int = THREADS) -> list[requests.Response]:  # noq
     return [answer for answer in answers if answer is not None]
 
 
-def rows(server: SandboxServer, sql: str, *params: object) -> int:
-    with closing(sqlite3.connect(server.db_path, timeout=30)) as db:
-        return int(db.execute(sql, params).fetchone()[0])
+def rows(server: SandboxServer, sql: str, **params: object) -> int:
+    return int(query(server, sql, **params)[0][0])
 
 
 def test_the_same_key_from_many_threads_applies_once(shared_sandbox: SandboxServer) -> None:
@@ -50,10 +47,10 @@ def test_the_same_key_from_many_threads_applies_once(shared_sandbox: SandboxServ
     assert {a.status_code for a in answers} == {201}
     assert len({a.content for a in answers}) == 1  # every one got the first answer
     assert sum(a.headers.get("Idempotent-Replayed") != "true" for a in answers) == 1
-    assert rows(shared_sandbox, "SELECT count(*) FROM applications WHERE reference = ?",
-                body["reference"]) == 1
-    assert rows(shared_sandbox, "SELECT count(*) FROM application_events WHERE reference = ?",
-                body["reference"]) == 2
+    assert rows(shared_sandbox, "SELECT count(*) FROM applications WHERE reference = :ref",
+                ref=body["reference"]) == 1
+    assert rows(shared_sandbox, "SELECT count(*) FROM application_events WHERE reference = :ref",
+                ref=body["reference"]) == 2
 
 
 def test_one_reference_under_many_keys_is_taken_once(shared_sandbox: SandboxServer) -> None:

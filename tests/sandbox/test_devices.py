@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import sqlite3
 import uuid
-from contextlib import closing
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from kiosk_app import contract
 from kiosk_app.contract import Paths
 from kiosk_app.receipts.keys import key_id_for
-from tests.sandbox.helpers import TIMEOUT, Device, birth_application, problem
+from tests.sandbox.helpers import TIMEOUT, Device, birth_application, problem, query
 from tests.sandbox_fixtures import SandboxServer
 
 
@@ -44,8 +42,7 @@ def test_enrolment_gives_a_token_and_publishes_the_key(sandbox: SandboxServer) -
     assert directory.keys == [contract.PublicKey(key_id=enrolment.key_id,
                                                  device_id="KSK-NBI-0042", public_key=b64(raw))]
     # Only the token's hash is stored.
-    with closing(sqlite3.connect(sandbox.db_path)) as db:
-        stored = db.execute("SELECT * FROM devices").fetchall()
+    stored = query(sandbox, "SELECT * FROM devices")
     assert len(stored) == 1 and enrolment.token not in repr(stored)
     assert hashlib.sha256(enrolment.token.encode()).hexdigest() in stored[0]
 

@@ -1,8 +1,8 @@
-"""The idempotency mechanism where two requests really race (as on PostgreSQL, where nothing
-queues them): the loser's insert fails on the key's constraint and it answers with the
-winner's stored answer. On the sandbox's own SQLite engine writers queue, so this test builds
-a plain SQLite engine whose reads take no lock, and lets the "winner" commit through a second
-connection while the "loser" is in the middle of its work."""
+"""The idempotency mechanism where two requests really race: the loser's insert fails on the
+key's constraint and it answers with the winner's stored answer. The "winner" commits through
+a second connection while the "loser" is in the middle of its work. On PostgreSQL this is the
+sandbox's own engine, where nothing queues two writers; on the sandbox's SQLite engine writers
+queue, so there the test builds a plain SQLite engine whose reads take no lock."""
 from __future__ import annotations
 
 import json
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 
 from kiosk_app import contract
 from sandbox import idempotency
 from sandbox.context import Backend
-from sandbox.db import Base, IdempotencyRecord, make_sessions, utcnow
+from sandbox.db import Base, IdempotencyRecord, make_engine, make_sessions, utcnow
 from sandbox.problems import ProblemError
 from sandbox.server import create_app
 from sandbox.settings import Settings
@@ -26,10 +26,14 @@ BODY = contract.TicketIn(service_code="BIRTH_CERT")
 
 
 @pytest.fixture
-def backend(tmp_path: Path) -> Backend:
-    # pysqlite's own transaction handling: a SELECT takes no lock, so two sessions can both
-    # find the key absent, as two PostgreSQL transactions would.
-    engine = create_engine(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+def backend(database_url: str) -> Backend:
+    engine: Engine
+    if database_url.startswith("sqlite"):
+        # pysqlite's own transaction handling: a SELECT takes no lock, so two sessions can
+        # both find the key absent, as two PostgreSQL transactions do.
+        engine = create_engine(database_url)
+    else:
+        engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     yield Backend(settings=Settings(), engine=engine, sessions=make_sessions(engine))
     engine.dispose()
@@ -57,6 +61,31 @@ def test_the_loser_of_a_race_answers_with_the_winners_answer(backend: Backend) -
     assert calls == [1]  # not applied a second time
     with backend.sessions() as session:
         assert session.query(IdempotencyRecord).count() == 1
+
+
+def test_a_refusal_that_echoes_the_winners_write_is_the_winners_answer(backend: Backend) -> None:
+    # The winner commits between the loser's look-up of the key and its work, which then
+    # finds the winner's rows (an application with this reference) and refuses.
+    def work(_session):  # noqa: ANN001, ANN202
+        with backend.sessions() as other, other.begin():
+            other.add(winner_record('{"won": "first"}'))
+        raise ProblemError(409, "reference_taken", "Taken.", "Imechukuliwa.")
+
+    answer = idempotency.run(backend, key=KEY, device_id="KSK-A", method="POST",
+                             path="/v1/x", body=BODY, work=work)
+    assert answer.replayed and json.loads(answer.body) == {"won": "first"}
+
+
+def test_a_refusal_with_no_answer_for_the_key_stays_a_refusal(backend: Backend) -> None:
+    def work(_session):  # noqa: ANN001, ANN202
+        raise ProblemError(409, "reference_taken", "Taken.", "Imechukuliwa.")
+
+    with pytest.raises(ProblemError) as caught:
+        idempotency.run(backend, key=KEY, device_id="KSK-A", method="POST", path="/v1/x",
+                        body=BODY, work=work)
+    assert caught.value.code == "reference_taken"
+    with backend.sessions() as session:
+        assert session.query(IdempotencyRecord).count() == 0
 
 
 def test_a_race_with_another_body_is_a_conflict(backend: Backend) -> None:

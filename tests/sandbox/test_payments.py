@@ -3,17 +3,15 @@ slow first answer, and the rules on amounts."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 import uuid
-from contextlib import closing
 
 import pytest
 import requests
 
 from kiosk_app import contract
 from kiosk_app.contract import MpesaResult, Paths, PaymentStatus
-from tests.sandbox.helpers import TIMEOUT, Device, problem
+from tests.sandbox.helpers import TIMEOUT, Device, problem, query
 from tests.sandbox_fixtures import SandboxServer
 
 
@@ -32,9 +30,8 @@ def stored_payments(server: SandboxServer, reference: str, within_s: float = 30)
     """How many payments the sandbox's database holds for ``reference``, once it holds one."""
     deadline = time.monotonic() + within_s
     while True:
-        with closing(sqlite3.connect(server.db_path, timeout=30)) as db:
-            count = db.execute("SELECT count(*) FROM payments WHERE reference = ?",
-                               (reference,)).fetchone()[0]
+        count = query(server, "SELECT count(*) FROM payments WHERE reference = :reference",
+                      reference=reference)[0][0]
         if count or time.monotonic() > deadline:
             return int(count)
         time.sleep(0.05)

@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from sandbox.openapi import document
-from tests.sandbox_fixtures import SandboxServer
+from tests.sandbox_fixtures import DatabaseFactory, SandboxServer
 
 EXAMPLES = 25
 """Examples per operation: enough to reach each error path, few enough to finish quickly."""
@@ -34,13 +34,15 @@ refusal a failure. Every other check runs on every operation."""
 
 
 @pytest.fixture(scope="module")
-def api_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    server = SandboxServer(tmp_path_factory.mktemp("schemathesis"), confirm_after=0.2,
-                           slow_answer=0.2, no_answer_after=0.2)
-    try:
-        yield server
-    finally:
-        server.stop()
+def api_sandbox(tmp_path_factory: pytest.TempPathFactory,
+                sandbox_databases: DatabaseFactory) -> Iterator[SandboxServer]:
+    with sandbox_databases() as db_url:
+        server = SandboxServer(tmp_path_factory.mktemp("schemathesis"), confirm_after=0.2,
+                               slow_answer=0.2, no_answer_after=0.2, db_url=db_url)
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="module")
