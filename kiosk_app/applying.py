@@ -32,6 +32,7 @@ import dataclasses
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -225,6 +226,15 @@ def application_in(draft: Draft, service: contract.Service) -> contract.Applicat
 
 
 # -- the work ---------------------------------------------------------------------------------
+_KEYS = uuid.UUID("6f1d3a52-8c1e-4b7a-9a55-2f0e6c1d4b90")
+
+
+def application_key(reference: str) -> str:
+    """The application's idempotency key (a UUID, as the API asks), made from its reference:
+    the same application queued twice is kept once, and sent once."""
+    return str(uuid.uuid5(_KEYS, f"{APPLICATION_KIND}:{reference}"))
+
+
 class Applying:
     def __init__(self, config: KioskConfig, *, outbox: Outbox, services: ServiceCatalogue,
                  spooler: PrintSpooler, printer: Any, wake_sync: Callable[[], None],
@@ -264,7 +274,7 @@ class Applying:
         payload = body.model_dump(mode="json")
         personal = tuple(name for name in ("applicant", "answers", "attachments")
                          if name in payload)
-        key = f"{APPLICATION_KIND}:{body.reference}"
+        key = application_key(body.reference)
         try:
             self.outbox.enqueue(APPLICATION_KIND, payload, idempotency_key=key,
                                 personal=personal)

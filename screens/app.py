@@ -30,10 +30,15 @@ from screens.base import Presenter, View
 from screens.card_reading.card_reading import CardReadingPresenter, CardReadingView
 from screens.card_unlock.card_unlock import CardUnlockPresenter, CardUnlockView
 from screens.dispatch import KivyDispatcher
+from screens.feedback.feedback import FeedbackPresenter, FeedbackView
 from screens.home.home import HomePresenter, HomeView
 from screens.i18n import Translator
 from screens.identify.identify import IdentifyPresenter, IdentifyView
 from screens.identity_confirm.identity_confirm import IdentityConfirmPresenter, IdentityConfirmView
+from screens.payment.payment import PaymentPresenter, PaymentView
+from screens.receipt.receipt import ReceiptPresenter, ReceiptView
+from screens.submitting.submitting import SubmittingPresenter, SubmittingView
+from screens.thank_you.thank_you import ThankYouPresenter, ThankYouView
 from screens.typed_identity.typed_identity import TypedIdentityPresenter, TypedIdentityView
 from screens.unavailable.unavailable import UnavailablePresenter, UnavailableView
 from screens.widgets.banner import DeviceBanner, DeviceBannerPresenter
@@ -52,6 +57,11 @@ SCREENS: dict[str, tuple[type[View], type[Presenter]]] = {
     "identity_confirm": (IdentityConfirmView, IdentityConfirmPresenter),
     "typed_identity": (TypedIdentityView, TypedIdentityPresenter),
     "unavailable": (UnavailableView, UnavailablePresenter),
+    "payment": (PaymentView, PaymentPresenter),
+    "submitting": (SubmittingView, SubmittingPresenter),
+    "receipt": (ReceiptView, ReceiptPresenter),
+    "feedback": (FeedbackView, FeedbackPresenter),
+    "thank_you": (ThankYouView, ThankYouPresenter),
 }
 #: Which screen shows each session state; states with no screen of their own yet say so.
 SCREEN_FOR_STATE: dict[SessionState, str] = {
@@ -62,6 +72,11 @@ SCREEN_FOR_STATE: dict[SessionState, str] = {
     SessionState.CARD_READING: "card_reading",
     SessionState.IDENTITY_CONFIRM: "identity_confirm",
     SessionState.TYPED_IDENTITY: "typed_identity",
+    SessionState.PAYMENT: "payment",
+    SessionState.SUBMITTING: "submitting",
+    SessionState.RECEIPT: "receipt",
+    SessionState.FEEDBACK: "feedback",
+    SessionState.THANK_YOU: "thank_you",
 }
 TICK_S = 0.25
 """How often the session's time limit is checked, in seconds."""

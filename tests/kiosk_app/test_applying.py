@@ -15,7 +15,7 @@ from PIL import Image
 
 from drivers.printer.simulator import SimulatedPrinter
 from kiosk_app import contract
-from kiosk_app.applying import (Applying, ApplyError, Draft, Submitted, answer_text,
+from kiosk_app.applying import (Applying, ApplyError, Draft, Submitted, answer_text, application_key,
                                 applicant_from, queue_feedback)
 from kiosk_app.bootstrap import Kiosk, build
 from kiosk_app.contract import DocumentType, PaymentStatus
@@ -126,7 +126,7 @@ def test_offline_the_application_is_kept_sealed_and_the_receipt_says_waiting_to_
     # In the outbox once, pending, with the applicant and answers sealed at rest.
     rows = kiosk.outbox.rows("application")
     assert [(r.idempotency_key, r.status) for r in rows] == [
-        (f"application:{draft.reference}", OutboxStatus.PENDING)]
+        (application_key(draft.reference), OutboxStatus.PENDING)]
     body = contract.ApplicationIn.model_validate(rows[0].payload)
     assert body.applicant == contract.Applicant(
         document_type=DocumentType.NATIONAL_ID, document_number="23456789", surname="TESTER",
