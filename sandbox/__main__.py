@@ -1,6 +1,7 @@
 """``python -m sandbox``: run the reference backend on loopback.
 
-    python -m sandbox [--host 127.0.0.1] [--port 8765] [--db sqlite:///path.sqlite3]
+    python -m sandbox [--host 127.0.0.1] [--port 8765] [--db sqlite:///path.sqlite3
+                                                         | postgresql+psycopg://user@host/db]
                       [--confirm-after S] [--slow-answer S] [--no-answer-after S]
                       [--enrolment-code CODE] [--operator-key KEY] [--catalogue FILE]
 
@@ -27,7 +28,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--db", metavar="URL",
-                        help=f"SQLAlchemy URL (default: sqlite:///{DEFAULT_DB_FILE} in this folder)")
+                        help=f"SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB "
+                             f"(default: sqlite:///{DEFAULT_DB_FILE} in this folder)")
     parser.add_argument("--catalogue", type=Path, metavar="FILE", default=DEFAULT_CATALOGUE,
                         help="the catalogue seed, loaded into the database at start")
     parser.add_argument("--enrolment-code", default=defaults.enrolment_code)
@@ -51,17 +53,26 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy import make_url
+
     from sandbox.catalogue_store import SeedError
     from sandbox.server import serve
 
     settings = settings_from(args)
+    shown = make_url(settings.db_url).render_as_string(hide_password=True)
     print(f"Huduma sandbox on http://{args.host}:{args.port}\n"
-          f"  database:  {settings.db_url}\n  catalogue: {settings.catalogue_path}",
+          f"  database:  {shown}\n  catalogue: {settings.catalogue_path}",
           file=sys.stderr, flush=True)
     try:
         serve(settings, host=args.host, port=args.port)
     except SeedError as err:
         print(err, file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as err:
+        if err.name not in ("psycopg", "psycopg2"):
+            raise
+        print("The sandbox needs psycopg for PostgreSQL: pip install 'huduma-kiosk[postgres]'",
+              file=sys.stderr)
         return 2
     return 0
 

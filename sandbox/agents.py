@@ -141,7 +141,9 @@ def sign_in(backend: BackendDep, device: DeviceDep,
             body: contract.AgentSignInIn) -> contract.AgentSession:
     _agent_device(device)
     with backend.sessions() as session, session.begin():
-        agent = session.get(AgentRecord, body.agent_number)
+        # Held until the commit: wrong PINs sent at once must each count (on PostgreSQL two
+        # transactions would otherwise both read the same count; SQLite queues writers).
+        agent = session.get(AgentRecord, body.agent_number, with_for_update=True)
         if agent is None:
             raise _wrong(None)
         now = backend.now()

@@ -191,7 +191,9 @@ def advance(backend: BackendDep, _operator: OperatorDep, reference: ReferenceInP
         raise refused_body({"note": "a rejection needs a note that tells the applicant why"})
     printed = contract.normalise_reference(reference)
     with backend.sessions() as session, session.begin():
-        record = session.get(ApplicationRecord, printed) if printed else None
+        # Held until the commit, so two moves sent at once are judged one after the other.
+        record = (session.get(ApplicationRecord, printed, with_for_update=True)
+                  if printed else None)
         if record is None:
             raise _not_found()
         current = ApplicationStatus(record.status)

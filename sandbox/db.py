@@ -1,12 +1,17 @@
 """The sandbox's database: typed SQLAlchemy 2 tables, the engine, and sessions.
 
-SQLite by default, PostgreSQL by URL; the SQL stays portable (no JSON column types, no
-upserts): bodies are stored as JSON text, times as UTC. Uniqueness that keeps a write from
-being applied twice lives in constraints here, so two requests racing each other cannot both
-win (the loser's ``IntegrityError`` is answered as a replay by :mod:`sandbox.idempotency`).
+SQLite by default, PostgreSQL by URL (``postgresql+psycopg://...``; a bare ``postgresql://``
+is taken to mean psycopg 3 too); both are tested. The SQL stays portable (no JSON column
+types, no upserts): bodies are stored as JSON text, times as naive UTC in ``timestamp without
+time zone`` columns, so neither SQLite (which keeps no offset) nor PostgreSQL's session time
+zone can shift them. Uniqueness that keeps a write from being applied twice lives in
+constraints here, so two requests racing each other cannot both win (the loser's
+``IntegrityError`` is answered as a replay by :mod:`sandbox.idempotency`).
 
 On SQLite every transaction starts with ``BEGIN IMMEDIATE``: writers queue on the database
 lock instead of failing with "database is locked" when two read-then-write transactions meet.
+On PostgreSQL (read committed) they do not queue: a write that reads before it writes holds
+what it read (``with_for_update``, or the ticket numbering's lock in :mod:`sandbox.queue`).
 
 Blocking: every call here touches the database; FastAPI runs the handlers that use it on its
 worker threads.
@@ -17,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (BigInteger, DateTime, Engine, ForeignKey, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint, create_engine, event)
+                        TypeDecorator, UniqueConstraint, create_engine, event, make_url)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 
@@ -197,9 +202,12 @@ class LedgerEntryRecord(Base):
 
 
 def make_engine(url: str) -> Engine:
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

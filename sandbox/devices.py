@@ -24,6 +24,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from kiosk_app import contract
 from sandbox.agents import agent_credentials
@@ -69,20 +70,30 @@ def enrol(backend: BackendDep, body: contract.EnrolmentIn) -> contract.Enrolment
     if raw is None:
         raise refused_body({"public_key": "not a raw 32-byte Ed25519 key in base64url"})
     token = secrets.token_urlsafe(32)
-    now = backend.now()
-    with backend.sessions() as session, session.begin():
-        device = session.get(Device, body.device_id)
-        if device is None:
-            device = Device(device_id=body.device_id, enrolled_at=now, outbox_waiting=0)
-            session.add(device)
-        device.role = body.role.value
-        device.public_key = body.public_key
-        device.key_id = key_id(raw)
-        device.token_sha256 = token_sha256(token)
-        device.location = body.location
-        device.enrolled_at = now
-        agents = agent_credentials(session, backend.settings) \
-            if body.role is contract.Role.AGENT else []
+    for attempt in range(2):
+        now = backend.now()
+        try:
+            with backend.sessions() as session, session.begin():
+                device = session.get(Device, body.device_id, with_for_update=True)
+                if device is None:
+                    device = Device(device_id=body.device_id, enrolled_at=now,
+                                    outbox_waiting=0)
+                    session.add(device)
+                device.role = body.role.value
+                device.public_key = body.public_key
+                device.key_id = key_id(raw)
+                device.token_sha256 = token_sha256(token)
+                device.location = body.location
+                device.enrolled_at = now
+                session.flush()
+                agents = agent_credentials(session, backend.settings) \
+                    if body.role is contract.Role.AGENT else []
+            break
+        except IntegrityError:
+            # The same device enrolled at the same moment and was added first: once more,
+            # now as a device that is there (the later enrolment's token wins).
+            if attempt:
+                raise
     return contract.Enrolment(device_id=body.device_id, token=token, key_id=key_id(raw),
                               agents=agents)
 
