@@ -40,7 +40,10 @@ from screens.receipt.receipt import ReceiptPresenter, ReceiptView
 from screens.submitting.submitting import SubmittingPresenter, SubmittingView
 from screens.thank_you.thank_you import ThankYouPresenter, ThankYouView
 from screens.typed_identity.typed_identity import TypedIdentityPresenter, TypedIdentityView
+from screens.theme import Theme
 from screens.unavailable.unavailable import UnavailablePresenter, UnavailableView
+from screens.widgets import common  # noqa: F401  (the shared widgets' classes, before their kv)
+from screens.widgets.access import AccessPresenter, SpeechBar
 from screens.widgets.banner import DeviceBanner, DeviceBannerPresenter
 from screens.widgets.session_bar import CancelConfirmation, SessionBar, SessionBarPresenter
 from screens.widgets.timeout import TimeoutPresenter, TimeoutWarning
@@ -94,6 +97,7 @@ class HudumaApp(App):
             kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch)
         self.kiosk = kiosk
         self.tr = Translator(kiosk.session.language)
+        self.theme = Theme()
         self.views: dict[str, View] = {}
         self.manager: ScreenManager | None = None
         self.banner_presenter: DeviceBannerPresenter | None = None
@@ -103,6 +107,7 @@ class HudumaApp(App):
     def build(self) -> BoxLayout:
         widgets = Path(__file__).with_name("widgets")
         for path in [widgets / "widgets.kv", widgets / "forms.kv", widgets / "session_bar.kv",
+                     widgets / "access.kv",
                      widgets / "keyboard.kv",
                      *(view.kv_path() for view, _presenter in SCREENS.values())]:
             if str(path) not in Builder.files:  # rules loaded twice would build widgets twice
@@ -110,27 +115,37 @@ class HudumaApp(App):
 
         root = BoxLayout(orientation="vertical")
         self.banner_presenter = DeviceBannerPresenter(self.kiosk, self.tr)
-        banner = DeviceBanner()
+        banner = DeviceBanner(theme=self.theme)
         banner.presenter = self.banner_presenter
         root.add_widget(banner)
+        # Large text, high contrast and reading aloud, for this session; "Repeat" and the
+        # volume along the top while reading aloud is on.
+        self.access = AccessPresenter(self.kiosk, self.tr, theme=self.theme,
+                                      guidance=self.current_guidance)
+        self.speech_bar = SpeechBar(tr=self.tr, theme=self.theme, presenter=self.access)
+        root.add_widget(self.speech_bar)
 
         self.manager = ScreenManager(transition=NoTransition())
         for name, (view_cls, presenter_cls) in SCREENS.items():
-            view = view_cls(name=name, tr=self.tr, presenter=presenter_cls(self.kiosk, self.tr))
+            presenter = presenter_cls(self.kiosk, self.tr)
+            presenter.screen_name = name
+            view = view_cls(name=name, tr=self.tr, theme=self.theme, access=self.access,
+                            presenter=presenter)
             self.views[name] = view
             self.manager.add_widget(view)
         root.add_widget(self.manager)
         # "Cancel", always in the same place, with a confirmation before anything is lost.
         bar_presenter = SessionBarPresenter(self.kiosk, self.tr)
-        self.session_bar = SessionBar(tr=self.tr, presenter=bar_presenter)
+        self.session_bar = SessionBar(tr=self.tr, theme=self.theme, presenter=bar_presenter)
         root.add_widget(self.session_bar)
-        self.cancel_confirmation = CancelConfirmation(tr=self.tr, presenter=bar_presenter)
+        self.cancel_confirmation = CancelConfirmation(tr=self.tr, theme=self.theme,
+                                                      presenter=bar_presenter)
         # The card read's progress, from the worker that reads, to the reading screen.
         self.views["card_unlock"].presenter.progress_listeners.append(
             self.views["card_reading"].presenter.show_progress)
 
         timeout_presenter = TimeoutPresenter(self.kiosk, self.tr)
-        self.timeout_warning = TimeoutWarning(tr=self.tr)
+        self.timeout_warning = TimeoutWarning(tr=self.tr, theme=self.theme)
         self.timeout_warning.presenter = timeout_presenter
         self._timeout_presenter = timeout_presenter
 
@@ -140,6 +155,10 @@ class HudumaApp(App):
 
     def screen_for(self, state: SessionState) -> str:
         return SCREEN_FOR_STATE.get(state, "unavailable")
+
+    def current_guidance(self) -> Any:
+        """What the screen on show is for, to be said aloud (its presenter's ``spoken()``)."""
+        return self.views[self.manager.current].presenter.spoken() if self.manager else ()
 
     # -- lifecycle --------------------------------------------------------------------------
     def on_start(self) -> None:
@@ -155,10 +174,19 @@ class HudumaApp(App):
             Clock.schedule_interval(lambda _dt: self.banner_presenter.refresh(), BANNER_REFRESH_S),
         ]
         self.banner_presenter.refresh()
+        self.access.screen_shown()
+        # The first frame after start is when a person can first touch the kiosk: one line,
+        # which benchmarks/startup.py waits for.
+        Window.bind(on_flip=self._on_first_frame)
+
+    def _on_first_frame(self, *_args: object) -> None:
+        Window.unbind(on_flip=self._on_first_frame)
+        log.info("first interactive frame")
 
     def on_stop(self) -> None:
         for event in getattr(self, "_clock_events", []):
             event.cancel()
+        Window.unbind(on_flip=self._on_first_frame)
         if self.kiosk_config.role == "kiosk":
             Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         if getattr(self, "_wedge", None) is not None:
@@ -193,3 +221,4 @@ class HudumaApp(App):
             self.manager.current = self.screen_for(new)
         if new is SessionState.ATTRACT and self.tr.language != session.language:
             self.tr.switch(session.language)
+        self.access.screen_shown()

@@ -17,7 +17,11 @@ from kivy.properties import ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk_app.bootstrap import Kiosk
+from kiosk_app.i18n import translator
+from kiosk_app.speech import Utterance
+from screens.guidance import SPOKEN
 from screens.i18n import Translator
+from screens.theme import DEFAULT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,16 +40,37 @@ def action(fn: F) -> F:
 
 
 class Presenter(EventDispatcher):
+    screen_name: str = ""
+    """The screen this presenter serves (the App sets it): the key of its spoken guidance."""
+
     def __init__(self, kiosk: Kiosk, tr: Translator, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kiosk = kiosk
         self.session = kiosk.session
         self.tr = tr
 
+    def spoken(self) -> Utterance:
+        """What this screen is for, to be said aloud in the session's language (the screen's
+        entry in :data:`screens.guidance.SPOKEN`). Override to add to it; personal data only on
+        the screen that shows it."""
+        key = SPOKEN.get(self.screen_name)
+        return ((self.tr.language, self.tr._(key)),) if key else ()
+
+    def spoken_in_both(self) -> Utterance:
+        """This screen's guidance in English, then in Kiswahili (before a language is chosen)."""
+        key = SPOKEN.get(self.screen_name)
+        return tuple((lang, translator(lang).gettext(key)) for lang in ("en", "sw")) if key else ()
+
 
 class View(Screen):
     presenter = ObjectProperty(None, rebind=True)
     tr = ObjectProperty(None, rebind=True)
+    theme = ObjectProperty(DEFAULT, rebind=True)
+    """The look for the person at the screen (screens.theme.Theme): in kv, ``root.theme.text``,
+    ``sp(26) * root.theme.text_scale``; the shared widgets follow it by themselves."""
+    access = ObjectProperty(None, rebind=True)
+    """The switches for large text, high contrast and reading aloud (an AccessPresenter), for
+    an ``AccessBar`` on the screen."""
     kv_file: ClassVar[str] = ""
     """The .kv beside the view's module, loaded once by the App before any view is made."""
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from kivy.animation import Animation
 
+from kiosk_app.speech import Utterance
 from screens.base import Presenter, View, action
 
 
 class AttractPresenter(Presenter):
+    def spoken(self) -> Utterance:
+        """In both languages: nobody has chosen one yet."""
+        return self.spoken_in_both()
+
     @action
     def start(self, language: str | None = None) -> None:
         language = language or self.session.default_language

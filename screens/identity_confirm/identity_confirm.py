@@ -9,7 +9,9 @@ from kivy.properties import ObjectProperty, StringProperty
 
 from kiosk_app.i18n import N_
 from kiosk_app.session import Session, SessionState, WipeReason
+from kiosk_app.speech import Utterance
 from screens.base import Presenter, View, action
+from screens.guidance import NAME_ON_CARD
 
 VERIFICATION_WORDS = {
     "valid": N_("The card's security check passed."),
@@ -37,6 +39,14 @@ class IdentityConfirmPresenter(Presenter):
 
     def on_session_wiped(self, session: Session, reason: WipeReason) -> None:
         self._forget()
+
+    def spoken(self) -> Utterance:
+        """The screen's guidance, then the name it shows: a person who cannot see the screen
+        needs to hear whose card it is. Said only here, on the screen that shows the name."""
+        said = super().spoken()
+        if self.name:
+            said += ((self.tr.language, self.tr._(NAME_ON_CARD).format(name=self.name)),)
+        return said
 
     def _forget(self) -> None:
         self.name = ""

@@ -17,6 +17,7 @@ from kiosk_app.i18n import N_
 from kiosk_app.outbox.store import OutboxSummary
 from kiosk_app.outbox.sync import SYNC_KINDS
 from screens.base import Presenter
+from screens.theme import Themed
 
 BACKEND_OFFLINE = N_("Working offline: applications are kept safely and sent when the network is back.")
 WAITING = N_("Waiting to be sent: {count}. Kept safely on this kiosk; nothing needs to be done again.")
@@ -84,7 +85,7 @@ class DeviceBannerPresenter(Presenter):
         self.severity = "fail" if fail else "warning"
 
 
-class DeviceBanner(BoxLayout):
+class DeviceBanner(Themed, BoxLayout):
     presenter = ObjectProperty(None, rebind=True)
     text = StringProperty("")
     visible = BooleanProperty(False)

@@ -17,6 +17,7 @@ from kivy.uix.modalview import ModalView
 
 from kiosk_app.session import CANCEL_NEEDS_CONFIRMATION, IN_SESSION, Session, SessionState, WipeReason
 from screens.base import Presenter, action
+from screens.theme import Themed
 
 HIDDEN_IN = frozenset({SessionState.PAYMENT, SessionState.SUBMITTING, SessionState.THANK_YOU})
 
@@ -61,12 +62,17 @@ class SessionBarPresenter(Presenter):
         self.confirming = False
 
 
-class SessionBar(BoxLayout):
+class SessionBar(Themed, BoxLayout):
     presenter = ObjectProperty(None, rebind=True)
     tr = ObjectProperty(None, rebind=True)
 
+    def on_touch_down(self, touch: Any) -> bool:
+        # Hidden, the bar is 0 high but its button still sticks out of it, disabled, over the
+        # screen above, and a disabled widget swallows the touches that land on it.
+        return self.height > 0 and super().on_touch_down(touch)
 
-class CancelConfirmation(ModalView):
+
+class CancelConfirmation(Themed, ModalView):
     presenter = ObjectProperty(None, rebind=True)
     tr = ObjectProperty(None, rebind=True)
 

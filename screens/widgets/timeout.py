@@ -14,6 +14,7 @@ from kivy.uix.modalview import ModalView
 from kiosk_app.i18n import N_
 from kiosk_app.session import Session, WipeReason
 from screens.base import Presenter, action
+from screens.theme import Themed
 
 COUNTDOWN = N_("This session will end in {seconds} seconds, and what you entered will be cleared.")
 
@@ -50,7 +51,7 @@ class TimeoutPresenter(Presenter):
         self.session.cancel()
 
 
-class TimeoutWarning(ModalView):
+class TimeoutWarning(Themed, ModalView):
     presenter = ObjectProperty(None, rebind=True)
     tr = ObjectProperty(None, rebind=True)
     message = StringProperty("")
