@@ -133,6 +133,11 @@ class Speaker:
         return process.pid if process is not None and process.returncode is None else None
 
     @property
+    def last(self) -> Utterance:
+        """What was last asked to be said in this session (for "repeat")."""
+        return self._last
+
+    @property
     def speaking(self) -> bool:
         with self._cond:
             return self._pending is not None or self._process is not None
