@@ -82,7 +82,7 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from sandbox.server import SeedError, Settings, serve
+    from sandbox.server import SeedError, Settings, serve, shown_url
 
     if not _port_free(args.host, args.port):
         print(bilingual(PORT_TAKEN, host=args.host, port=args.port), file=sys.stderr)
@@ -94,7 +94,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
                         slow_answer_s=args.slow_answer, no_answer_after_s=args.no_answer_after,
                         lockout_s=args.lockout, **options)
     print(f"Huduma sandbox on http://{args.host}:{args.port}\n"
-          f"  database:  {settings.db_url}\n  catalogue: {settings.catalogue_path}",
+          f"  database:  {shown_url(settings.db_url)}\n  catalogue: {settings.catalogue_path}",
           file=sys.stderr, flush=True)
     try:
         serve(settings, host=args.host, port=args.port)

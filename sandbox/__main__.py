@@ -53,15 +53,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sqlalchemy import make_url
-
     from sandbox.catalogue_store import SeedError
-    from sandbox.server import serve
+    from sandbox.server import serve, shown_url
 
     settings = settings_from(args)
-    shown = make_url(settings.db_url).render_as_string(hide_password=True)
     print(f"Huduma sandbox on http://{args.host}:{args.port}\n"
-          f"  database:  {shown}\n  catalogue: {settings.catalogue_path}",
+          f"  database:  {shown_url(settings.db_url)}\n  catalogue: {settings.catalogue_path}",
           file=sys.stderr, flush=True)
     try:
         serve(settings, host=args.host, port=args.port)

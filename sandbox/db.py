@@ -226,6 +226,11 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def shown_url(url: str) -> str:
+    """The database URL as it may be printed: any password replaced by ``***``."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_sessions(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -25,14 +25,14 @@ from kiosk_app import contract
 from sandbox import agents, applications, catalogue, devices, payments, queue
 from sandbox.catalogue_store import SeedError, load_seed
 from sandbox.context import Backend
-from sandbox.db import make_engine, make_sessions
+from sandbox.db import make_engine, make_sessions, shown_url
 from sandbox.migrate import upgrade
 from sandbox.problems import install_handlers, refuse_unknown_query, responses
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SeedError", "Settings", "create_app", "prepare", "serve"]
+__all__ = ["SeedError", "Settings", "create_app", "prepare", "serve", "shown_url"]
 
 DESCRIPTION = """\
 The kiosk API, version 1, served by the Huduma Kiosk **sandbox**: the reference backend for

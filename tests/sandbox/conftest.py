@@ -1,14 +1,19 @@
-"""Fixtures for the sandbox's own tests, which run on each database the sandbox supports:
-SQLite (a file per sandbox) and PostgreSQL (a database per sandbox in the run's private
-cluster, tests/postgres_fixtures.py). Every test that starts a sandbox or opens a database
-through these fixtures runs once per database, with ``[sqlite]`` or ``[postgresql]`` in its
-id (``pytest tests/sandbox -k postgresql`` runs the PostgreSQL half alone).
+"""Fixtures for the sandbox's own tests, on the databases the sandbox supports: SQLite (a
+file per sandbox) and PostgreSQL (a database per sandbox in the run's private cluster,
+tests/postgres_fixtures.py).
+
+Every test that starts a sandbox or opens a database through these fixtures runs on SQLite;
+those marked ``postgresql`` (a representative part: migrations, applications, idempotency
+and races, payments, tickets, the ledger, schemathesis) run on PostgreSQL too, with
+``[sqlite]`` or ``[postgresql]`` in their ids. ``HUDUMA_POSTGRES_TESTS=all`` runs every one
+on both; ``-k postgresql`` picks the PostgreSQL half.
 
 ``shared_sandbox``: one sandbox per test module (and database) serving the small test
 catalogue (tests/sandbox/data/catalogue.json), for tests that need no fresh database.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -22,7 +27,16 @@ from tests.sandbox_fixtures import DatabaseFactory, SandboxServer
 DATABASES = ("sqlite", "postgresql")
 
 
-@pytest.fixture(scope="module", params=DATABASES)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_kind" not in metafunc.fixturenames:
+        return
+    everything = os.environ.get("HUDUMA_POSTGRES_TESTS", "").strip().lower() == "all"
+    on_postgres = everything or metafunc.definition.get_closest_marker("postgresql") is not None
+    metafunc.parametrize("database_kind", DATABASES if on_postgres else DATABASES[:1],
+                         indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
 def database_kind(request: pytest.FixtureRequest) -> str:
     """The database this module's tests run on, one after the other."""
     return str(request.param)

@@ -33,6 +33,7 @@ def agent_device(shared_sandbox: SandboxServer) -> Device:
     return Device(shared_sandbox, role="agent")
 
 
+@pytest.mark.postgresql
 def test_an_agent_device_gets_its_agents_with_pin_hashes_it_can_check(
         agent_device: Device) -> None:
     enrolment = contract.Enrolment.model_validate(agent_device.enrolment)
@@ -49,6 +50,7 @@ def test_an_agent_device_gets_its_agents_with_pin_hashes_it_can_check(
     assert agents["BA-0001"].name == "Demo Agent Kilimani"
 
 
+@pytest.mark.postgresql
 def test_the_right_pin_signs_in_and_a_kiosk_cannot(agent_device: Device,
                                                     shared_sandbox: SandboxServer) -> None:
     answer = sign_in(agent_device, "BA-0002", "1357")
@@ -108,6 +110,7 @@ def entry(**changes: object) -> dict[str, object]:
     return body
 
 
+@pytest.mark.postgresql
 def test_the_ledger_keeps_each_entry_once_and_balances_to_zero(agent_device: Device) -> None:
     path = Paths.LEDGER.format(agent_number="BA-0001")
     entries = [entry(), entry(debit="government", credit="commission", amount_cents=5_000),

@@ -12,6 +12,8 @@ from kiosk_app.contract import ApplicationStatus, Paths
 from tests.sandbox.helpers import TIMEOUT, Device, birth_application, problem
 from tests.sandbox_fixtures import SandboxServer
 
+pytestmark = pytest.mark.postgresql  # every test here runs on PostgreSQL too
+
 
 @pytest.fixture(scope="module")
 def kiosk(shared_sandbox: SandboxServer) -> Device:

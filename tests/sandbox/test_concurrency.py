@@ -9,12 +9,15 @@ import re
 import threading
 import uuid
 
+import pytest
 import requests
 
 from kiosk_app import contract
 from kiosk_app.contract import Paths
 from tests.sandbox.helpers import TIMEOUT, Device, birth_application, problem, query
 from tests.sandbox_fixtures import SandboxServer
+
+pytestmark = pytest.mark.postgresql  # every test here runs on PostgreSQL too
 
 THREADS = 8
 

@@ -21,6 +21,8 @@ from sandbox.problems import ProblemError
 from sandbox.server import create_app
 from sandbox.settings import Settings
 
+pytestmark = pytest.mark.postgresql  # every test here runs on PostgreSQL too
+
 KEY = "2f1b7a4e-9c1d-4f57-8d0e-3a7f6b5c4d21"
 BODY = contract.TicketIn(service_code="BIRTH_CERT")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import requests
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -17,6 +18,8 @@ from sandbox.db import Base, Device as DeviceRecord, make_engine, make_sessions
 from sandbox.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.sandbox.helpers import TEST_CATALOGUE, TIMEOUT, Device, birth_application
 from tests.sandbox_fixtures import SandboxServer
+
+pytestmark = pytest.mark.postgresql  # every test here runs on PostgreSQL too
 
 
 NAIROBI = timezone(timedelta(hours=3))

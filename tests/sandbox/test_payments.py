@@ -14,6 +14,8 @@ from kiosk_app.contract import MpesaResult, Paths, PaymentStatus
 from tests.sandbox.helpers import TIMEOUT, Device, problem, query
 from tests.sandbox_fixtures import SandboxServer
 
+pytestmark = pytest.mark.postgresql  # every test here runs on PostgreSQL too
+
 
 @pytest.fixture(scope="module")
 def kiosk(shared_sandbox: SandboxServer) -> Device:

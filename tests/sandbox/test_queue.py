@@ -4,11 +4,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from kiosk_app import contract
 from kiosk_app.contract import Paths
 from sandbox.queue import MINUTES_PER_PERSON, queue_ahead
 from tests.sandbox.helpers import Device, problem
 from tests.sandbox_fixtures import SandboxServer
+
+pytestmark = pytest.mark.postgresql  # every test here runs on PostgreSQL too
 
 
 def test_tickets_count_up_per_counter_group(sandbox_factory) -> None:

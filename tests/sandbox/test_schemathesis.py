@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, settings
 from sandbox.openapi import document
 from tests.sandbox_fixtures import DatabaseFactory, SandboxServer
 
+pytestmark = pytest.mark.postgresql  # every test here runs on PostgreSQL too
+
 EXAMPLES = 25
 """Examples per operation: enough to reach each error path, few enough to finish quickly."""
 
