@@ -277,6 +277,11 @@ def test_offline_no_mpesa_but_a_way_on_and_a_free_application_rated_then_back_to
             "they can take your application and your payment.") in words
     ui.tap(ui.screen.ids.check_again)
     assert "M-Pesa cannot be used right now" in shown(ui)
+    ui.app.tr.switch("sw")  # the same words in Kiswahili
+    ui.pump(2)
+    assert "M-Pesa haiwezi kutumika sasa hivi" in shown(ui)
+    assert "Rudi kwenye ombi langu" in shown(ui)
+    ui.app.tr.switch("en")
     ui.tap(ui.screen.ids.back_offline)
     assert ui.kiosk.session.state is S.REVIEW
     reference = ui.kiosk.session.data.reference
