@@ -15,6 +15,7 @@ Listeners are plain objects with any of these methods, called on the UI thread::
     on_session_time_warning(session, seconds_left)
     on_session_time_extended(session)
     on_session_wiped(session, reason)
+    on_session_code_scanned(session, text)    # kept in data.scanned too; personal until known
 
 Example, with no display at all::
 
@@ -351,3 +352,4 @@ class Session:
             if self._state in IN_SESSION:
                 self.data.scanned.append(event.text)
                 self.touch()
+                self._notify("on_session_code_scanned", event.text)

@@ -39,6 +39,8 @@ from screens.payment.payment import PaymentPresenter, PaymentView
 from screens.receipt.receipt import ReceiptPresenter, ReceiptView
 from screens.submitting.submitting import SubmittingPresenter, SubmittingView
 from screens.thank_you.thank_you import ThankYouPresenter, ThankYouView
+from screens.queue_ticket.queue_ticket import QueueTicketPresenter, QueueTicketView
+from screens.status_check.status_check import StatusCheckPresenter, StatusCheckView
 from screens.typed_identity.typed_identity import TypedIdentityPresenter, TypedIdentityView
 from screens.theme import Theme
 from screens.unavailable.unavailable import UnavailablePresenter, UnavailableView
@@ -65,6 +67,8 @@ SCREENS: dict[str, tuple[type[View], type[Presenter]]] = {
     "receipt": (ReceiptView, ReceiptPresenter),
     "feedback": (FeedbackView, FeedbackPresenter),
     "thank_you": (ThankYouView, ThankYouPresenter),
+    "status_check": (StatusCheckView, StatusCheckPresenter),
+    "queue_ticket": (QueueTicketView, QueueTicketPresenter),
 }
 #: Which screen shows each session state; states with no screen of their own yet say so.
 SCREEN_FOR_STATE: dict[SessionState, str] = {
@@ -80,6 +84,8 @@ SCREEN_FOR_STATE: dict[SessionState, str] = {
     SessionState.RECEIPT: "receipt",
     SessionState.FEEDBACK: "feedback",
     SessionState.THANK_YOU: "thank_you",
+    SessionState.STATUS_CHECK: "status_check",
+    SessionState.QUEUE_TICKET: "queue_ticket",
 }
 TICK_S = 0.25
 """How often the session's time limit is checked, in seconds."""
