@@ -26,9 +26,11 @@ from kiosk_app.contract import Ticket
 from kiosk_app.i18n import N_
 from kiosk_app.services import NO_CATALOGUE
 from kiosk_app.session import Session, SessionState, WipeReason
+from kiosk_app.speech import Utterance
 from kiosk_app.tickets import OFFLINE, NoTicket, TicketTaker, new_key, print_ticket
 from screens.base import Presenter, View, action
 
+YOUR_NUMBER = N_("Your number")
 YOU_ARE_NEXT = N_("You are next.")
 ONE_AHEAD = N_("1 person is ahead of you.")
 MANY_AHEAD = N_("{n} people are ahead of you.")
@@ -128,6 +130,24 @@ class QueueTicketPresenter(Presenter):
         else:
             self.session.finish()
 
+    # -- said aloud, when reading aloud is on ---------------------------------------------------
+    def spoken(self) -> Utterance:
+        """The screen's guidance; once there is a ticket, the number and where to wait; when
+        there is none, why and where to go instead."""
+        lang = self.tr.language
+        _ = self.tr._
+        if self.phase == "ticket":
+            words = [f"{_(YOUR_NUMBER)}: {self.number}.", self.counter_group, self.ahead,
+                     self.wait, _(self.print_note) if self.print_note else ""]
+            return tuple((lang, text) for text in words if text.strip())
+        if self.phase in ("no_ticket", "no_catalogue") and self.problem:
+            return ((lang, self.problem),)
+        return super().spoken()
+
+    def _say(self) -> None:
+        """Say it now when reading aloud is on (and keep it for "Repeat" either way)."""
+        self.kiosk.speaker.say(self.spoken())
+
     # -- taking and printing ------------------------------------------------------------------
     def _take(self) -> None:
         self._generation += 1
@@ -163,10 +183,12 @@ class QueueTicketPresenter(Presenter):
         self._failure = error if isinstance(error, NoTicket) else NoTicket(OFFLINE)
         self._render()
         self.phase = "no_ticket"
+        self._say()
 
     def _printed(self, generation: int, printed: bool) -> None:
         if self._current(generation) and self._ticket is not None:
             self.print_note = PRINTED if printed else NOT_PRINTED
+            self._say()  # the number, and whether to take the ticket or note the number
 
     # -- showing ----------------------------------------------------------------------------
     def _show_categories(self) -> None:

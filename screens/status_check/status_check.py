@@ -28,6 +28,7 @@ from kiosk_app.devices import DeviceState
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.documents import money, nairobi_time
 from kiosk_app.session import Session, SessionState, WipeReason
+from kiosk_app.speech import Utterance
 from kiosk_app.status_check import (BODY_LENGTH, KEPT_WORDS, MARK_WORDS, REFERENCE_KEYS, BadReference,
                                     Found, NotAReceipt, NotFound, Refused, StatusAnswer, StatusChecker,
                                     Unreachable, clean_typed, group_reference, nairobi_date,
@@ -184,6 +185,27 @@ class StatusCheckPresenter(Presenter):
         else:
             self.session.finish()
 
+    # -- said aloud, when reading aloud is on ---------------------------------------------------
+    def spoken(self) -> Utterance:
+        """The screen's guidance and what went wrong; once there is an answer, the answer: the
+        service, the step it is at (and the office's note), where and when, or why there is no
+        timeline and what the receipt shows."""
+        lang = self.tr.language
+        _ = self.tr._
+        if self.phase != "result":
+            problem = self.type_error or self.error or self.scan_problem
+            return super().spoken() + (((lang, _(problem)),) if problem else ())
+        words = [self.title, self.notice, self.kept_notice]
+        for step in self.steps:
+            if step["mark"] == "current" or step is self.steps[-1] and step["mark"] == "done":
+                words.append(f"{step['mark_word']}: {step['title']}. {step['note']}".strip())
+        words += [self.details, self.receipt_facts]
+        return tuple((lang, text) for text in words if text.strip())
+
+    def _say(self) -> None:
+        """Say it now when reading aloud is on (and keep it for "Repeat" either way)."""
+        self.kiosk.speaker.say(self.spoken())
+
     # -- the look-up ------------------------------------------------------------------------
     def _check(self, look_up: Any, text: str) -> None:
         self._generation += 1
@@ -213,6 +235,7 @@ class StatusCheckPresenter(Presenter):
             self._render()
             self.phase = "result"
         self._follow_devices()
+        self._say()
 
     def _lookup_failed(self, generation: int) -> None:
         if generation != self._generation or self.session.state is not SessionState.STATUS_CHECK:

@@ -165,6 +165,10 @@ def test_check_a_status_by_scanning_a_receipts_qr(make_ui, live: SandboxServer, 
         "done", "done", "current", "to_come", "to_come"]
     assert any(t.startswith("Where to collect: ") for t in shown)
     assert any("Expected to be ready by: " in t for t in shown)
+    said = [text for _lang, text in presenter.spoken()]  # read aloud, when that is on
+    assert said[:2] == [seed_service().name.en, "Now: In progress."]
+    assert said[2].startswith("Where to collect: ")
+    assert ui.kiosk.speaker.last == presenter.spoken()  # said as it appeared
     ui.screenshot(screenshots_dir / "status-result-portrait.png")
 
     ui.tap(ui.screen.ids.print_status)
@@ -307,6 +311,9 @@ def test_take_a_queue_ticket_and_print_it(make_ui, live: SandboxServer, tmp_path
     [job] = printer.jobs
     assert job.job_id.startswith("A001@") and b"A001" in job.data
     assert ui.kiosk.session.data.ticket.number == "A001"
+    assert presenter.spoken() == (
+        ("en", "Your number: A001."), ("en", "Counters A: Identity and travel documents"),
+        ("en", "You are next."), ("en", "Please take your printed ticket.")) == ui.kiosk.speaker.last
     ui.screenshot(screenshots_dir / "ticket-landscape.png")
     ui.tap(ui.screen.ids.finish)
     assert ui.screen.name == finished(ui)
