@@ -87,7 +87,7 @@ class Device(Base):
     app_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     device_states: Mapped[str | None] = mapped_column(Text, nullable=True)
     """The last heartbeat's device statuses, as JSON."""
-    outbox_waiting: Mapped[int] = mapped_column(Integer, default=0)
+    outbox_waiting: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ApplicationRecord(Base):

@@ -29,6 +29,7 @@ from sandbox.db import make_engine, make_sessions, shown_url
 from sandbox.migrate import upgrade
 from sandbox.problems import install_handlers, refuse_unknown_query, responses
 from sandbox.settings import Settings
+from sandbox.storable import guard_storable
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def prepare(app: FastAPI) -> None:
 
 def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.db_url)
+    guard_storable(engine)
     backend = Backend(settings=settings, engine=engine, sessions=make_sessions(engine))
     lock, done = threading.Lock(), []
 
