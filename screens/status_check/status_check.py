@@ -32,7 +32,9 @@ from kiosk_app.speech import Utterance
 from kiosk_app.status_check import (BODY_LENGTH, KEPT_WORDS, MARK_WORDS, REFERENCE_KEYS, BadReference,
                                     Found, NotAReceipt, NotFound, Refused, StatusAnswer, StatusChecker,
                                     Unreachable, clean_typed, group_reference, nairobi_date,
-                                    print_status, reference_problem, steps)
+                                    reference_problem)
+from kiosk_app.status_check import print_status as print_status_slip
+from kiosk_app.status_check import steps as timeline_steps
 from screens.base import Presenter, View, action
 from screens.theme import Themed
 from screens.widgets.camera_preview import CameraPreview
@@ -155,7 +157,7 @@ class StatusCheckPresenter(Presenter):
         self.print_note = PRINTING
         generation = self._generation
         self.kiosk.workers.submit(
-            print_status, self.kiosk.spooler, self.kiosk.devices.get("printer"),
+            print_status_slip, self.kiosk.spooler, self.kiosk.devices.get("printer"),
             self._answer.application, self.kiosk.clock.now(),
             on_done=lambda printed: self._printed(generation, printed),
             on_error=lambda _err: self._printed(generation, False))
@@ -267,7 +269,7 @@ class StatusCheckPresenter(Presenter):
                            "title": _(step.title),
                            "when": nairobi_time(step.at) if step.at else "",
                            "note": step.note.get(lang) if step.note else ""}
-                          for step in steps(application)]
+                          for step in timeline_steps(application)]
             lines = [f"{_(COLLECT_AT)}: {application.collection.get(lang)}"]
             if application.expected_ready is not None:
                 lines.append(f"{_(EXPECTED_READY)}: {nairobi_date(application.expected_ready)}")

@@ -120,7 +120,7 @@ def altered(token: str) -> str:
 # -- typing a reference ----------------------------------------------------------------------
 
 def test_typing_is_grouped_as_printed_and_a_wrong_character_is_caught_at_once() -> None:
-    reference = contract.new_reference()
+    reference = contract.reference_from(b"typing")
     body = reference.replace("HK-", "").replace("-", "")
     assert group_reference("") == "HK"
     assert group_reference(body[:3]) == f"HK-{body[:3]}"
@@ -132,11 +132,12 @@ def test_typing_is_grouped_as_printed_and_a_wrong_character_is_caught_at_once() 
     for typed in range(len(body)):
         assert reference_problem(body[:typed]) is None   # still typing: nothing to say yet
     assert reference_problem(body) is None
-    wrong = body[:4] + ("0" if body[4] != "0" else "1") + body[5:]
+    # One character changed (not 0 for Z or Z for 0: the check is modulo 31, and Z is 31).
+    wrong = body[:4] + ("1" if body[4] != "1" else "2") + body[5:]
     assert reference_problem(wrong) == WRONG_REFERENCE
     swapped = body[:2] + body[3] + body[2] + body[4:]
-    if swapped != body:
-        assert reference_problem(swapped) == WRONG_REFERENCE
+    assert swapped != body and {body[2], body[3]} != {"0", "Z"}  # a swap the check can see
+    assert reference_problem(swapped) == WRONG_REFERENCE
 
 
 # -- the timeline as steps ---------------------------------------------------------------------

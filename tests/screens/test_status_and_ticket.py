@@ -21,7 +21,6 @@ from kiosk_app.i18n import translator
 from kiosk_app.receipts.issuing import ReceiptIssuer
 from kiosk_app.receipts.token import MESSAGES
 from kiosk_app.services import CATALOGUE_FILE
-from kiosk_app.session import SessionState
 from kiosk_app.status_check import Found, Unreachable
 from tests.conftest import closed_port
 from tests.kiosk_app.backend.applications import application, simple_services
