@@ -26,6 +26,7 @@ from kiosk_app.applying import queue_feedback
 from kiosk_app.i18n import N_
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
+from screens.theme import Themed
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +144,14 @@ class Face(Widget):
             Line(points=points, width=dp(4), cap="round", joint="round")
 
 
-class FaceButton(ButtonBehavior, BoxLayout):
+class FaceButton(Themed, ButtonBehavior, BoxLayout):
     """A face and its word: one touch target (the face alone is never the only sign)."""
 
     mood = NumericProperty(3)
     words = StringProperty("")
 
 
-class ReasonButton(Button):
+class ReasonButton(Themed, Button):
     """A reason that can be chosen or not: chosen ones carry a tick and the word, and a darker
     background (never colour alone)."""
 
