@@ -62,3 +62,7 @@ class CardUnlockView(View):
         # Nothing typed by the person before stays in the fields.
         for name in ("document_number", "birth_date", "expiry_date"):
             self.ids[name].text = ""
+
+    def on_leave(self, *args: object) -> None:
+        # Nor after: the card's details must not wait on a hidden screen once the session ends.
+        self.on_pre_enter()

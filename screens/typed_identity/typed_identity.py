@@ -47,3 +47,8 @@ class TypedIdentityView(View):
     def on_pre_enter(self, *args: object) -> None:
         for name in ("full_name", "id_number", "birth_date"):
             self.ids[name].text = ""
+
+    def on_leave(self, *args: object) -> None:
+        # What was typed is in the session now: it must not wait here, on a screen that is not
+        # shown, after the session has ended.
+        self.on_pre_enter()

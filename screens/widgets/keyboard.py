@@ -1,6 +1,8 @@
 """The on-screen keyboard: big keys that type into one text box, for a kiosk with no keyboard.
 
     keyboard = OnScreenKeyboard(layout="letters", tr=tr)
+    keyboard.prepare()                    # keys made in idle frames from now
+    keyboard.ready()                      # all of them now: the keyboard is shown
     keyboard.target = some_text_input     # every key types into it
     keyboard.layout = "digits"            # a number pad ("phone" and "date" pads too)
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import ObjectProperty, OptionProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -55,37 +58,78 @@ class OnScreenKeyboard(BoxLayout):
     def __init__(self, **kwargs: Any) -> None:
         self.keys: dict[str, Any] = {}
         """The key buttons by what they type (``space`` and ``delete`` for the word keys)."""
+        self._made: dict[str, tuple[list[Any], dict[str, Any]]] = {}
+        self._idle_event: Any = None
         kwargs.setdefault("orientation", "vertical")
         super().__init__(**kwargs)
-        self._build()
+
+    def prepare(self) -> None:
+        """Make the keys one row per frame from now, while the kiosk is idle (forty-odd
+        buttons at once would hold the screen): call it when the keyboard may be needed soon.
+        :meth:`ready` makes at once whatever is not made by the time it is shown."""
+        if self._idle_event is None and len(self._rows(self.layout)[0]) < len(LAYOUTS[self.layout]):
+            self._idle_event = Clock.schedule_once(self._make_a_row, 0)
 
     def on_layout(self, _instance: object, _layout: str) -> None:
-        self._build()
+        self.ready()
 
     def on_tr(self, _instance: object, tr: Any) -> None:
         if tr is not None:
             tr.fbind("_", self._words)
         self._words()
 
-    def _build(self) -> None:
-        self.clear_widgets()
-        self.keys = {}
-        letters = self.layout == "letters"
-        for row in LAYOUTS[self.layout]:
-            line = Factory.KeyRow()
-            for key in row:
-                button = Factory.KeyButton(text=key)
-                button.size_hint_x = WIDE.get(key, 1) if letters else 1
-                button.bind(on_release=lambda _b, key=key: self.press(key))
-                line.add_widget(button)
-                self.keys[key] = button
+    def _rows(self, layout: str) -> tuple[list[Any], dict[str, Any]]:
+        return self._made.setdefault(layout, ([], {}))
+
+    def _make_row(self, layout: str) -> bool:
+        """Make the next row of ``layout``'s keys; False when it has all its rows."""
+        lines, keys = self._rows(layout)
+        rows = LAYOUTS[layout]
+        if len(lines) == len(rows):
+            return False
+        line = Factory.KeyRow()
+        for key in rows[len(lines)]:
+            button = Factory.KeyButton(text=KEY_WORDS.get(key, key))
+            button.size_hint_x = WIDE.get(key, 1) if layout == "letters" else 1
+            button.bind(on_release=lambda _b, key=key: self.press(key))
+            line.add_widget(button)
+            keys[key] = button
+        lines.append(line)
+        if layout == self.layout:
             self.add_widget(line)
+            self.keys = keys
         self._words()
+        return True
+
+    def _make_a_row(self, _dt: float) -> None:
+        """Clock: one more row of the layout on show, a frame apart. (The pads' dozen keys
+        are made when first asked for: that costs a few milliseconds.)"""
+        watch = self.watch or UiWatch()
+        with watch.measure("OnScreenKeyboard.make_row"):
+            made = self._make_row(self.layout)
+        self._idle_event = Clock.schedule_once(self._make_a_row, 0) if made else None
+
+    def ready(self) -> None:
+        """Show the keys of ``layout``, making at once any not made yet."""
+        while self._make_row(self.layout):
+            pass
+        lines, self.keys = self._rows(self.layout)
+        if self.children[::-1] != lines:
+            self.clear_widgets()
+            for line in lines:
+                self.add_widget(line)
 
     def _words(self, *_args: object) -> None:
-        for key, words in KEY_WORDS.items():
-            if key in self.keys:
-                self.keys[key].text = self.tr._(words) if self.tr is not None else words
+        for _lines, keys in self._made.values():
+            for key, words in KEY_WORDS.items():
+                if key in keys:
+                    keys[key].text = self.tr._(words) if self.tr is not None else words
+
+    def stop_making(self) -> None:
+        """Make no more keys in idle frames (the keyboard is going away)."""
+        if self._idle_event is not None:
+            self._idle_event.cancel()
+            self._idle_event = None
 
     def press(self, key: str) -> None:
         """A key was touched: type it into the target."""

@@ -16,6 +16,7 @@ def test_keys_type_into_their_box_and_delete_takes_the_last_character(make_ui) -
     field = Factory.FieldInput()
     keyboard = OnScreenKeyboard(tr=ui.app.tr, watch=ui.kiosk.ui_watch)
     keyboard.target = field
+    keyboard.ready()                       # as a view does when it shows the keyboard
     pressed: list[str] = []
     keyboard.bind(on_key=lambda _k, key: pressed.append(key))
     box.add_widget(field)
