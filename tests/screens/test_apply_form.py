@@ -17,7 +17,6 @@ from tests.conftest import config_for_tests
 from tests.sandbox.helpers import TEST_CATALOGUE
 from tests.screens.conftest import LANDSCAPE, PORTRAIT
 from tests.screens.test_app import labels
-from tests.sandbox_fixtures import sandbox_databases  # noqa: F401  TEMP
 
 PERSON = ("Sample Applicant Tester", "23456789", "01/01/1990")
 """Typed details: the name shows as SAMPLE APPLICANT TESTER, the ID number only as *****789."""
