@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from PIL import Image
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from kiosk_app import contract
 from kiosk_app.contract import Paths
+from sandbox.db import ApplicationRecord, make_engine
 from tests.sandbox.helpers import Device, problem
-from tests.sandbox_fixtures import SandboxServer
+from tests.sandbox_fixtures import DatabaseFactory, SandboxServer
+
+pytestmark = pytest.mark.postgresql  # the new column, on PostgreSQL too
 
 
 def jpeg(size: tuple[int, int] = (64, 48), quality: int = 80) -> bytes:
@@ -40,12 +44,15 @@ def land_search(**changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def seed_sandbox(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    server = SandboxServer(tmp_path_factory.mktemp("seed-sandbox"))
-    try:
-        yield server
-    finally:
-        server.stop()
+def seed_sandbox(tmp_path_factory: pytest.TempPathFactory,
+                 sandbox_databases: DatabaseFactory) -> Iterator[SandboxServer]:
+    """A sandbox serving the seeded catalogue, whose LAND-SEARCH needs a photo."""
+    with sandbox_databases() as db_url:
+        server = SandboxServer(tmp_path_factory.mktemp("seed-sandbox"), db_url=db_url)
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def test_the_contract_takes_a_jpeg_in_base64_and_nothing_else() -> None:
@@ -72,9 +79,13 @@ def test_an_application_with_its_photo_is_kept_with_the_photo(seed_sandbox: Sand
     answer = kiosk.post(Paths.APPLICATIONS, body)
     assert answer.status_code == 201, answer.text
     assert body["attachments"]["title_deed_photo"] not in answer.text  # never served back
-    with sqlite3.connect(seed_sandbox.db_path) as db:
-        (kept,) = db.execute("SELECT attachments FROM applications WHERE reference = ?",
-                             (body["reference"],)).fetchone()
+    engine = make_engine(seed_sandbox.db_url)
+    try:
+        with engine.connect() as db:
+            kept = db.scalar(select(ApplicationRecord.attachments)
+                             .filter_by(reference=body["reference"]))
+    finally:
+        engine.dispose()
     assert json.loads(kept) == body["attachments"]
 
 
