@@ -57,8 +57,11 @@ class Upkeep:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="upkeep", daemon=True)
-            self._thread.start()
+            # Started before it is kept: stop() from another thread never joins a thread that
+            # has not started (the kiosk may close while its devices are still opening).
+            thread = threading.Thread(target=self._loop, name="upkeep", daemon=True)
+            thread.start()
+            self._thread = thread
 
     def wake(self) -> None:
         self._wake.set()

@@ -11,6 +11,7 @@ session's time limit. It holds no domain logic.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk_app.bootstrap import Kiosk, build
 from kiosk_app.config import KioskConfig
-from kiosk_app.session import Session, SessionState
+from kiosk_app.session import TRANSITIONS, Session, SessionState
 from kiosk_app.ui_watch import UiWatch
 from screens.attract.attract import AttractPresenter, AttractView
 from screens.base import Presenter, View
@@ -33,6 +34,7 @@ from screens.dispatch import KivyDispatcher
 from screens.feedback.feedback import FeedbackPresenter, FeedbackView
 from screens.home.home import HomePresenter, HomeView
 from screens.i18n import Translator
+from screens.lazy_views import BuildAhead, LazyViews, nearest_first
 from screens.identify.identify import IdentifyPresenter, IdentifyView
 from screens.identity_confirm.identity_confirm import IdentityConfirmPresenter, IdentityConfirmView
 from screens.payment.payment import PaymentPresenter, PaymentView
@@ -104,7 +106,9 @@ class HudumaApp(App):
         self.kiosk = kiosk
         self.tr = Translator(kiosk.session.language)
         self.theme = Theme()
-        self.views: dict[str, View] = {}
+        self.presenters: dict[str, Presenter] = {}
+        self.views: LazyViews = LazyViews(SCREENS, self._make_view)
+        """Each screen's view, built the first time it is needed (screens/lazy_views.py)."""
         self.manager: ScreenManager | None = None
         self.banner_presenter: DeviceBannerPresenter | None = None
         self.timeout_warning: TimeoutWarning | None = None
@@ -132,13 +136,13 @@ class HudumaApp(App):
         root.add_widget(self.speech_bar)
 
         self.manager = ScreenManager(transition=NoTransition())
-        for name, (view_cls, presenter_cls) in SCREENS.items():
+        # Ahead of the presenters: a screen's view is built before its presenter hears of the
+        # state that shows it. Views are built when first needed (screens/lazy_views.py).
+        self.kiosk.session.add_listener(BuildAhead(lambda state: self.views[self.screen_for(state)]))
+        for name, (_view_cls, presenter_cls) in SCREENS.items():
             presenter = presenter_cls(self.kiosk, self.tr)
             presenter.screen_name = name
-            view = view_cls(name=name, tr=self.tr, theme=self.theme, access=self.access,
-                            presenter=presenter)
-            self.views[name] = view
-            self.manager.add_widget(view)
+            self.presenters[name] = presenter
         root.add_widget(self.manager)
         # "Cancel", always in the same place, with a confirmation before anything is lost.
         bar_presenter = SessionBarPresenter(self.kiosk, self.tr)
@@ -147,8 +151,8 @@ class HudumaApp(App):
         self.cancel_confirmation = CancelConfirmation(tr=self.tr, theme=self.theme,
                                                       presenter=bar_presenter)
         # The card read's progress, from the worker that reads, to the reading screen.
-        self.views["card_unlock"].presenter.progress_listeners.append(
-            self.views["card_reading"].presenter.show_progress)
+        self.presenters["card_unlock"].progress_listeners.append(
+            self.presenters["card_reading"].show_progress)
 
         timeout_presenter = TimeoutPresenter(self.kiosk, self.tr)
         self.timeout_warning = TimeoutWarning(tr=self.tr, theme=self.theme)
@@ -156,15 +160,36 @@ class HudumaApp(App):
         self._timeout_presenter = timeout_presenter
 
         self.kiosk.session.add_listener(self)
-        self.manager.current = self.screen_for(self.kiosk.session.state)
+        first = self.screen_for(self.kiosk.session.state)
+        self.views[first]  # noqa: B018  (built now: the one screen the first frame shows)
+        self.manager.current = first
         return root
+
+    def _make_view(self, name: str) -> View:
+        view_cls = SCREENS[name][0]
+        view = view_cls(name=name, tr=self.tr, theme=self.theme, access=self.access,
+                        presenter=self.presenters[name])
+        self.manager.add_widget(view)  # type: ignore[union-attr]
+        return view
+
+    def _make_next_view(self, _dt: float) -> None:
+        """One more view per frame after start, the nearest screens first, until every screen
+        has its view (not timed against the UI budget: see screens/lazy_views.py)."""
+        order = nearest_first(self.kiosk.session.state, TRANSITIONS, self.screen_for)
+        name = self.views.next_to_make(order)
+        if name is None:
+            return
+        started = time.perf_counter()
+        self.views[name]  # noqa: B018
+        log.debug("view %s built in %.0f ms", name, (time.perf_counter() - started) * 1000)
+        self._view_event = Clock.schedule_once(self._make_next_view, 0)
 
     def screen_for(self, state: SessionState) -> str:
         return SCREEN_FOR_STATE.get(state, "unavailable")
 
     def current_guidance(self) -> Any:
         """What the screen on show is for, to be said aloud (its presenter's ``spoken()``)."""
-        return self.views[self.manager.current].presenter.spoken() if self.manager else ()
+        return self.presenters[self.manager.current].spoken() if self.manager else ()
 
     # -- lifecycle --------------------------------------------------------------------------
     def on_start(self) -> None:
@@ -188,11 +213,14 @@ class HudumaApp(App):
     def _on_first_frame(self, *_args: object) -> None:
         Window.unbind(on_flip=self._on_first_frame)
         log.info("first interactive frame")
+        self._view_event = Clock.schedule_once(self._make_next_view, 0)
 
     def on_stop(self) -> None:
         for event in getattr(self, "_clock_events", []):
             event.cancel()
         Window.unbind(on_flip=self._on_first_frame)
+        if getattr(self, "_view_event", None) is not None:
+            self._view_event.cancel()
         if self.kiosk_config.role == "kiosk":
             Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         if getattr(self, "_wedge", None) is not None:

@@ -167,8 +167,11 @@ class SyncWorker:
         if self._thread is not None:
             return
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="outbox-sync", daemon=True)
-        self._thread.start()
+        # Started before it is kept: stop() from another thread never joins a thread that has
+        # not started (the kiosk may close while its devices are still opening).
+        thread = threading.Thread(target=self._run, name="outbox-sync", daemon=True)
+        thread.start()
+        self._thread = thread
 
     def wake(self) -> None:
         """Look for work now: cuts a back-off or an idle wait short."""

@@ -110,7 +110,10 @@ def make_ui(window, tmp_path: Path) -> Iterator[Callable[..., Ui]]:  # noqa: ANN
 
     apps: list[HudumaApp] = []
 
-    def make(config: KioskConfig | None = None, size: tuple[int, int] = PORTRAIT, **parts) -> Ui:
+    def make(config: KioskConfig | None = None, size: tuple[int, int] = PORTRAIT, *,
+             all_views: bool = True, **parts) -> Ui:
+        """A running App; ``all_views`` builds every screen's view before the first frame, as a
+        kiosk has them a second after start (False: only the first, as at start)."""
         config = config or config_for_tests(tmp_path / "data")
         watch = UiWatch()
         kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch, **parts)
@@ -118,6 +121,8 @@ def make_ui(window, tmp_path: Path) -> Iterator[Callable[..., Ui]]:  # noqa: ANN
         app = HudumaApp(config, kiosk=kiosk)
         app._run_prepare()  # builds the root, puts it in the window, dispatches on_start
         apps.append(app)
+        if all_views:
+            dict(app.views)  # noqa: the views are built when first asked for
         ui = Ui(app, window)
         ui.pump(3)
         return ui

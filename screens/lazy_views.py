@@ -1,0 +1,87 @@
+"""The screens' views, each built the first time it is needed.
+
+Building every view before the first frame held the kiosk's start for about half a second
+(``benchmarks/startup.py``: the widgets of 18 screens, and every label's texture in the first
+frame). Now the App builds the first screen's view only; the others are built when something
+asks for them (``app.views["payment"]``), when their screen is about to show, or one per frame
+in the idle frames after start (nearest screens first), so that by the time a person touches
+the kiosk they are there. Building a view is not timed against the UI budget: it is the same
+widget-making the App did before its first frame, once per run (the heaviest, payment, takes
+60 to 90 ms on Mesa's software renderer), moved to frames where nobody is waiting on it.
+
+A view is built before its presenter hears of the state that shows it: :class:`BuildAhead` is
+the session's listener *before* the presenters, so a view that follows its presenter's events
+(``presenter.bind(on_page=...)``) misses none of them.
+
+UI thread throughout.
+
+    views = LazyViews(SCREENS, make)     # make(name) -> the view, added to the manager
+    views["home"]                        # built now if it was not yet
+    views.made("home")                   # True
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+
+class LazyViews(Mapping[str, Any]):
+    """Every screen's view by name; iterating (``values()``, ``items()``) builds them all."""
+
+    def __init__(self, names: Iterable[str], make: Callable[[str], Any]) -> None:
+        self._names = list(names)
+        self._make = make
+        self._made: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        view = self._made.get(name)
+        if view is None:
+            if name not in self._names:
+                raise KeyError(name)
+            view = self._made[name] = self._make(name)
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def made(self, name: str) -> bool:
+        return name in self._made
+
+    def next_to_make(self, order: Iterable[str] = ()) -> str | None:
+        """The first screen in ``order``, then in the registry's, whose view is not built yet."""
+        return next((name for name in (*order, *self._names)
+                     if name in self._names and name not in self._made), None)
+
+
+def nearest_first(start: Any, transitions: Mapping[Any, Iterable[Any]],
+                  screen_for: Callable[[Any], str]) -> list[str]:
+    """Screens in the order a person can reach them from state ``start`` (breadth first over the
+    session's transitions): the ones a touch away are built first."""
+    order: list[str] = []
+    seen, frontier = {start}, [start]
+    while frontier:
+        following = []
+        for state in frontier:
+            name = screen_for(state)
+            if name not in order:
+                order.append(name)
+            for nxt in sorted(transitions.get(state, ()), key=lambda s: str(s)):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    following.append(nxt)
+        frontier = following
+    return order
+
+
+class BuildAhead:
+    """A session listener, added before the presenters: builds the view of the screen that is
+    about to show, so that it is there when its presenter prepares it."""
+
+    def __init__(self, view_for_state: Callable[[Any], Any]) -> None:
+        self._view_for_state = view_for_state
+
+    def on_session_state_changed(self, session: Any, old: Any, new: Any) -> None:
+        self._view_for_state(new)
