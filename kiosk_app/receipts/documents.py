@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Literal
 
 from escpos.constants import QR_ECLEVEL_M
-from escpos.printer import Dummy
 
 from drivers.printer.base import PrinterProfile
 from kiosk_app.clock import NAIROBI
@@ -219,6 +218,10 @@ class _Slip:
     def __init__(self, profile: PrinterProfile, training: bool) -> None:
         self.profile = profile
         self.columns = profile.columns
+        # Imported here, when the first slip is laid out (on a worker): importing it loads the
+        # library's printer database, about 100 ms, which the kiosk's start has no need of.
+        from escpos.printer import Dummy
+
         self.p = Dummy(profile="default")
         # python-escpos shares a profile's data between instances: copy before setting ours.
         data = copy.deepcopy(self.p.profile.profile_data)

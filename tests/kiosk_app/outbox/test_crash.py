@@ -93,10 +93,13 @@ def test_kill_at_random_moments_loses_nothing_and_sends_nothing_twice(
             finished += 1
         said_queued |= reported(output)
 
-    # The last run, left to finish: everything that waits is sent.
-    empty = tmp_path / "empty.jsonl"
-    empty.write_text("", encoding="utf-8")
-    proc = start_child(config, empty, "submit", log)
+    # The last run, left to finish, queues one more batch (so there is always something to
+    # check, even when a busy machine let every killed run die before its first enqueue) and
+    # sends everything that waits.
+    last = tmp_path / f"batch-{RUNS}.jsonl"
+    last.write_text("\n".join(json.dumps(submit_line(RUNS * BATCH + i))
+                              for i in range(BATCH)) + "\n", encoding="utf-8")
+    proc = start_child(config, last, "submit", log)
     try:
         output, _ = proc.communicate(timeout=90)
     finally:
@@ -104,6 +107,7 @@ def test_kill_at_random_moments_loses_nothing_and_sends_nothing_twice(
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
     assert proc.returncode == 0, output + log.read_text()
+    said_queued |= reported(output)
 
     box = Outbox(tmp_path / "data" / "outbox.sqlite3")
     try:
