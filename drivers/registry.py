@@ -6,9 +6,15 @@
 
 An adapter whose library did not import says so through ``is_usable()``, and ``create`` raises
 :class:`~drivers.errors.AdapterUnusable`: never a silent fallback to a simulator.
+
+The built-in adapters are registered by name (``"drivers.camera.opencv_camera:OpencvCamera"``)
+and imported when first asked for: a kiosk imports OpenCV, pyscard or the decoders only when its
+config names an adapter that needs them (importing them all took a tenth of a second and
+30 MB at every start, benchmarks/startup.py).
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,9 +26,18 @@ FAMILIES = ("card_reader", "printer", "scanner", "camera")
 
 class Registry:
     def __init__(self, adapters: Iterable[type[Device]] = ()) -> None:
-        self._adapters: dict[tuple[str, str], type[Device]] = {}
+        self._adapters: dict[tuple[str, str], type[Device] | str] = {}
         for cls in adapters:
             self.register(cls)
+
+    def register_by_name(self, family: str, kind: str, where: str) -> None:
+        """Register the adapter ``where`` (``"package.module:Class"``) for ``family``/``kind``,
+        imported the first time it is asked for."""
+        if family not in FAMILIES:
+            raise ValueError(f"{where}: family must be one of {FAMILIES}")
+        if (family, kind) in self._adapters:
+            raise ValueError(f"two adapters claim {family}/{kind}")
+        self._adapters[(family, kind)] = where
 
     def register(self, cls: type[Device]) -> type[Device]:
         if cls.family not in FAMILIES:
@@ -38,12 +53,20 @@ class Registry:
 
     def adapter(self, family: str, kind: str) -> type[Device]:
         try:
-            return self._adapters[(family, kind)]
+            found = self._adapters[(family, kind)]
         except KeyError:
             known = ", ".join(self.kinds(family)) or "none"
             raise AdapterUnusable(
                 f"no {family} adapter of kind {kind!r} (known: {known})"
             ) from None
+        if isinstance(found, str):
+            module, _, name = found.partition(":")
+            found = getattr(importlib.import_module(module), name)
+            if (found.family, found.kind) != (family, kind):
+                raise ValueError(f"{module}:{name} is {found.family}/{found.kind}, "
+                                 f"registered as {family}/{kind}")
+            self._adapters[(family, kind)] = found
+        return found
 
     def parse_settings(self, family: str, kind: str, settings: Mapping[str, Any]) -> AdapterSettings:
         """Validate settings for an adapter; raises pydantic's ValidationError."""
@@ -60,21 +83,27 @@ class Registry:
         return cls(name, settings)
 
 
-def builtin_registry() -> Registry:
-    """A fresh registry holding every adapter that ships with the kiosk."""
-    from drivers.camera.opencv_camera import OpencvCamera
-    from drivers.camera.simulator import SimulatedCamera
-    from drivers.card.pcsc import PcscCardReader
-    from drivers.card.simulator import SimulatedCardReader
-    from drivers.printer.escpos_network import EscposNetworkPrinter
-    from drivers.printer.escpos_serial import EscposSerialPrinter
-    from drivers.printer.escpos_usb import EscposUsbPrinter
-    from drivers.printer.simulator import SimulatedPrinter
-    from drivers.scanner.camera_scanner import CameraScanner
-    from drivers.scanner.line_scanners import KeyboardWedgeScanner, SerialScanner
-    from drivers.scanner.simulator import SimulatedScanner
+BUILTIN: tuple[tuple[str, str, str], ...] = (
+    ("card_reader", "pcsc", "drivers.card.pcsc:PcscCardReader"),
+    ("card_reader", "simulator", "drivers.card.simulator:SimulatedCardReader"),
+    ("printer", "simulator", "drivers.printer.simulator:SimulatedPrinter"),
+    ("printer", "escpos-network", "drivers.printer.escpos_network:EscposNetworkPrinter"),
+    ("printer", "escpos-usb", "drivers.printer.escpos_usb:EscposUsbPrinter"),
+    ("printer", "escpos-serial", "drivers.printer.escpos_serial:EscposSerialPrinter"),
+    ("scanner", "simulator", "drivers.scanner.simulator:SimulatedScanner"),
+    ("scanner", "camera", "drivers.scanner.camera_scanner:CameraScanner"),
+    ("scanner", "keyboard-wedge", "drivers.scanner.line_scanners:KeyboardWedgeScanner"),
+    ("scanner", "serial", "drivers.scanner.line_scanners:SerialScanner"),
+    ("camera", "simulator", "drivers.camera.simulator:SimulatedCamera"),
+    ("camera", "opencv", "drivers.camera.opencv_camera:OpencvCamera"),
+)
+"""Every adapter that ships with the kiosk: family, kind, and where its class is."""
 
-    return Registry([PcscCardReader, SimulatedCardReader, SimulatedPrinter, EscposNetworkPrinter,
-                     EscposUsbPrinter, EscposSerialPrinter, SimulatedScanner, CameraScanner,
-                     KeyboardWedgeScanner, SerialScanner,
-                     SimulatedCamera, OpencvCamera])
+
+def builtin_registry() -> Registry:
+    """A fresh registry holding every adapter that ships with the kiosk (each imported when
+    first asked for)."""
+    registry = Registry()
+    for family, kind, where in BUILTIN:
+        registry.register_by_name(family, kind, where)
+    return registry

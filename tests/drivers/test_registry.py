@@ -69,3 +69,22 @@ def test_two_adapters_cannot_claim_one_kind() -> None:
     registry = Registry([SimulatedPrinter])
     with pytest.raises(ValueError, match="two adapters claim printer/simulator"):
         registry.register(Other)
+
+
+def test_builtin_adapters_are_imported_only_when_asked_for() -> None:
+    import subprocess
+    import sys
+
+    from drivers.registry import BUILTIN
+
+    registry = builtin_registry()
+    for family, kind, _where in BUILTIN:
+        cls = registry.adapter(family, kind)
+        assert (cls.family, cls.kind) == (family, kind)
+    # A demo kiosk (simulators only) never imports OpenCV, the decoders or pyscard.
+    code = ("import sys; from drivers.registry import builtin_registry; r = builtin_registry(); "
+            "[r.create(f, f, 'simulator', {}) for f in ('card_reader', 'printer', 'scanner', 'camera')]; "
+            "print(sorted(m for m in ('cv2', 'zxingcpp', 'pyzbar', 'smartcard', 'usb', 'serial') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
