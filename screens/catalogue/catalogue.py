@@ -10,7 +10,6 @@ hands over to the UI thread.
 """
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from kivy.factory import Factory
@@ -24,6 +23,7 @@ from kiosk_app.receipts.documents import money
 from kiosk_app.services import NO_CATALOGUE
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
+from screens.widgets.button_pool import ButtonPool
 
 CHOOSE = N_("Choose a service")
 FIND = N_("Find a service")
@@ -138,6 +138,12 @@ class CataloguePresenter(Presenter):
                 "detail": f"{fee}\n{when}" if service.online else f"{fee}\n{_(NOT_HERE)}",
                 "enabled": service.online}
 
+    def spoken(self) -> Any:
+        """The screen's guidance, then what it shows: its title and what can be chosen."""
+        shown = [self.heading, self.message, *(item["title"] for item in self.items[:12])]
+        words = ". ".join(text for text in shown if text)
+        return super().spoken() + (((self.tr.language, words),) if words else ())
+
     # -- actions ----------------------------------------------------------------------------
     @action
     def choose(self, code: str) -> None:
@@ -184,6 +190,7 @@ class CatalogueView(View):
         super().__init__(**kwargs)
 
     def on_kv_post(self, base_widget: object) -> None:
+        self._pool = ButtonPool(self._new_item, what="CatalogueView")
         self.presenter.bind(items=self._show_items, on_forget=self._forget,
                             searching=self._show_search)
         self._show_items(self.presenter, self.presenter.items)
@@ -200,24 +207,33 @@ class CatalogueView(View):
         elif not searching and panel.parent is not None:
             body.remove_widget(panel)
 
+    def _new_item(self) -> Any:
+        button = Factory.CatalogueItem()
+        button.bind(on_release=self._chosen)
+        return button
+
     def _show_items(self, _presenter: object, items: list[dict[str, Any]]) -> None:
         grid = self.ids.item_grid
         grid.clear_widgets()
         self.item_buttons = {}
-        for item in items:
-            text = (f"[b]{escape_markup(item['title'])}[/b]\n"
-                    f"[size={int(sp(24))}]{escape_markup(item['detail'])}[/size]")
-            button = Factory.CatalogueItem(text=text, disabled=not item["enabled"])
-            button.bind(on_release=partial(self._chosen, item["code"]))
+        small = int(sp(24) * self.theme.text_scale)
+        for item, button in zip(items, self._pool.take(len(items))):
+            button.code = item["code"]
+            button.text = (f"[b]{escape_markup(item['title'])}[/b]\n"
+                           f"[size={small}]{escape_markup(item['detail'])}[/size]")
+            button.disabled = not item["enabled"]
             grid.add_widget(button)
             self.item_buttons[item["code"]] = button
         self.ids.scroll.scroll_y = 1
 
     def on_pre_enter(self, *args: object) -> None:
         self.ids.keyboard.prepare()
+        catalogue = self.presenter.kiosk.services.current
+        if catalogue is not None:  # enough buttons for the longest list: every service
+            self._pool.prepare(max(len(catalogue.services), len(catalogue.categories)))
 
-    def _chosen(self, code: str, _button: object) -> None:
-        self.presenter.choose(code)
+    def _chosen(self, button: Any) -> None:
+        self.presenter.choose(button.code)
 
     def _forget(self, _presenter: object) -> None:
         self.ids.query.text = ""

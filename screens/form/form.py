@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
                              OptionProperty, StringProperty)
@@ -27,14 +26,16 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from PIL import Image
 
-from drivers.status import DeviceState
 from kiosk_app import contract
 from kiosk_app.contract import FieldKind
+from kiosk_app.devices import DeviceState
 from kiosk_app.document_photos import take_document_photo
 from kiosk_app.forms import NO, YES, FormDraft, check_photo
 from kiosk_app.i18n import N_
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
+from screens.theme import Themed
+from screens.widgets.button_pool import ButtonPool
 
 PROGRESS = N_("Question {number} of {count}")
 OPTIONAL = N_("You may leave this question out.")
@@ -261,6 +262,18 @@ class FormPresenter(Presenter):
         if camera is not None:
             self.kiosk.workers.submit(camera.stop)
 
+    def spoken(self) -> Any:
+        """The screen's guidance, then the question on show: how far along, the question, its
+        hint, what is wrong, and the answers to choose from (never an answer given)."""
+        if self.draft is None:
+            return super().spoken()
+        shown = [self.progress, self.label, self.hint, self.optional_words, self.problem,
+                 self.photo_words]
+        if self.choices and len(self.choices) <= 12:
+            shown.append(", ".join(words for _value, words in self.choices))
+        words = " ".join(text for text in shown if text)
+        return super().spoken() + ((self.tr.language, words),)
+
     # -- actions ----------------------------------------------------------------------------
     @action
     def typing_key(self, _key: str = "") -> None:
@@ -392,7 +405,7 @@ class AnswerPart(BoxLayout):
     tr = ObjectProperty(None, rebind=True)
 
 
-class ChoiceButton(Button):
+class ChoiceButton(Themed, Button):
     value = StringProperty("")
     words = StringProperty("")
     chosen = BooleanProperty(False)
@@ -410,35 +423,18 @@ class ChoiceAnswer(AnswerPart):
     for each question: making dozens of buttons while a person waits would hold the screen."""
 
     kind = FieldKind.CHOICE.value
-    per_frame = 8
 
     def on_kv_post(self, base_widget: object) -> None:
         self.buttons: dict[str, ChoiceButton] = {}
-        self._pool: list[ChoiceButton] = []
-        self._wanted = 0
-        self._growing: Any = None
-        self.presenter.bind(choices=self._build, chosen=self._mark, most_choices=self._prepare)
+        self._pool = ButtonPool(self._new_button, what=type(self).__name__)
+        self.presenter.bind(choices=self._build, chosen=self._mark,
+                            most_choices=lambda _p, most: self._pool.prepare(most))
         self._build()
 
-    def _prepare(self, _presenter: object, most: int) -> None:
-        """A form with up to ``most`` choices in a question is open: the buttons are made a
-        few per frame while the kiosk is idle, before the person reaches that question."""
-        self._wanted = max(self._wanted, most)
-        if self._growing is None and len(self._pool) < self._wanted:
-            self._growing = Clock.schedule_once(self._grow_a_little, 0)
-
-    def _grow_a_little(self, _dt: float) -> None:
-        """Clock: a few more buttons for the pool, a frame apart."""
-        with self.presenter.kiosk.ui_watch.measure("ChoiceAnswer.grow"):
-            self._grow(min(self._wanted, len(self._pool) + self.per_frame))
-        self._growing = (Clock.schedule_once(self._grow_a_little, 0)
-                         if len(self._pool) < self._wanted else None)
-
-    def _grow(self, count: int) -> None:
-        while len(self._pool) < count:
-            button = ChoiceButton()
-            button.bind(on_release=self._chosen)
-            self._pool.append(button)
+    def _new_button(self) -> ChoiceButton:
+        button = ChoiceButton()
+        button.bind(on_release=self._chosen)
+        return button
 
     def _chosen(self, button: ChoiceButton) -> None:
         self.presenter.choose(button.value)
@@ -450,8 +446,7 @@ class ChoiceAnswer(AnswerPart):
         if self.presenter.kind != self.kind:
             return
         choices = self.presenter.choices
-        self._grow(len(choices))
-        for (value, words), button in zip(choices, self._pool):
+        for (value, words), button in zip(choices, self._pool.take(len(choices))):
             button.value, button.words = value, words
             grid.add_widget(button)
             self.buttons[value] = button
@@ -511,6 +506,9 @@ class FormView(View):
             holder.add_widget(part)
         self.answer_box.text = presenter.typed
         self._show_keyboard(presenter.typing)
+        if self.manager is not None and self.manager.current == self.name \
+                and self.access is not None:
+            self.access.screen_shown()  # a new question, said aloud when reading aloud is on
 
     def _show_keyboard(self, show: bool) -> None:
         # A hidden widget left in the tree would still take touches meant for what is under

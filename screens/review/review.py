@@ -93,6 +93,14 @@ class ReviewPresenter(Presenter):
         self.total = _(FREE) if self.free else money(self._total_cents)
         self.confirm_words = _(SEND) if self.free else _(PAY)
 
+    def spoken(self) -> Any:
+        """The screen's guidance, then what is applied for and what it costs (the person's
+        name and answers are on the screen, not said aloud)."""
+        _ = self.tr._
+        words = f"{self.service_name}. {_(TOTAL)}: {self.total}." if not self.free \
+            else f"{self.service_name}. {self.total}"
+        return super().spoken() + (((self.tr.language, words),) if self.service_name else ())
+
     @action
     def change(self) -> None:
         self.session.go(SessionState.FORM)

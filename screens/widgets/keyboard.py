@@ -17,6 +17,8 @@ UI thread only. Each key press is timed against the UI budget.
 """
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from kivy.clock import Clock
@@ -26,6 +28,8 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk_app.i18n import N_
 from kiosk_app.ui_watch import UiWatch
+
+log = logging.getLogger(__name__)
 
 SPACE = "space"
 DELETE = "delete"
@@ -103,10 +107,12 @@ class OnScreenKeyboard(BoxLayout):
 
     def _make_a_row(self, _dt: float) -> None:
         """Clock: one more row of the layout on show, a frame apart. (The pads' dozen keys
-        are made when first asked for: that costs a few milliseconds.)"""
-        watch = self.watch or UiWatch()
-        with watch.measure("OnScreenKeyboard.make_row"):
-            made = self._make_row(self.layout)
+        are made when first asked for: that costs a few milliseconds.) Like the App's views
+        made in idle frames (screens/lazy_views.py), this is not timed against the UI budget:
+        it is logged."""
+        started = time.perf_counter()
+        made = self._make_row(self.layout)
+        log.debug("keyboard row made in %.0f ms", (time.perf_counter() - started) * 1000)
         self._idle_event = Clock.schedule_once(self._make_a_row, 0) if made else None
 
     def ready(self) -> None:

@@ -30,10 +30,11 @@ def live_config(data_dir: Path, sandbox: Any, **changes: object) -> KioskConfig:
     return config.model_copy(update={"backend": backend})
 
 
-def to_catalogue(ui: Any, language: str = "english") -> None:
+def to_catalogue(ui: Any, language: str = "english", *, wait: bool = True) -> None:
     """From the attract screen to the catalogue, with typed details, once the kiosk's upkeep
-    has the catalogue from the backend."""
-    ui.wait_until(lambda: ui.kiosk.services.current is not None, timeout=30)
+    has the catalogue from the backend (unless ``wait`` is False)."""
+    if wait:
+        ui.wait_until(lambda: ui.kiosk.services.current is not None, timeout=30)
     ui.tap(ui.screen.ids[language])
     ui.tap(ui.screen.ids.apply)
     ui.tap(ui.screen.ids.type_instead)
@@ -359,4 +360,33 @@ def test_when_the_camera_does_not_work_an_optional_photo_is_left_out_and_a_requi
     ui.tap(photo.ids.skip)
     assert "Question 5 of 7" in shown(ui)
     assert ui.kiosk.session.data.attachments == {}
+    assert ui.kiosk.ui_watch.over_budget == []
+
+
+def test_with_no_catalogue_yet_it_says_so_then_shows_the_services_when_they_come(  # noqa: ANN001
+        make_ui, tmp_path: Path, sandbox_factory) -> None:
+    config = config_for_tests(tmp_path / "data")         # the backend is not there (yet)
+    ui = make_ui(config, size=PORTRAIT)
+    to_catalogue(ui, "kiswahili", wait=False)
+    view = ui.screen
+    assert ("Orodha ya huduma bado haijafika kwenye kioski hiki. Inapakuliwa mara ya kwanza "
+            "kioski kinapopata mtandao. Tafadhali jaribu tena baadaye au muulize afisa."
+            ) in shown(ui)
+    assert view.item_buttons == {} and view.ids.back.opacity
+    ui.tap(view.ids.back)                                 # a way back, never a dead end
+    assert ui.screen.name == "home"
+
+    ui.tap(ui.screen.ids.apply)
+    ui.tap(ui.screen.ids.type_instead)
+    ids = ui.screen.ids
+    ids.full_name.text, ids.id_number.text, ids.birth_date.text = PERSON
+    ui.tap(ids.submit)
+    assert ui.screen.name == "catalogue" and view.item_buttons == {}
+    # The backend comes up where the kiosk expects it; the next upkeep round fetches the
+    # catalogue and the screen on show follows.
+    sandbox_factory(port=int(config.backend.url.rsplit(":", 1)[1]))
+    ui.kiosk.upkeep.wake()
+    ui.wait_until(lambda: "police" in view.item_buttons, timeout=30)
+    assert "Chagua huduma" in shown(ui)
+    assert not any(text.startswith("Orodha ya huduma bado") for text in shown(ui))
     assert ui.kiosk.ui_watch.over_budget == []
