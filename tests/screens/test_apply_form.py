@@ -150,6 +150,9 @@ def test_fill_a_form_in_kiswahili_review_change_and_confirm(  # noqa: ANN001
 
     assert "Swali 2 kati ya 7" in shown(ui) and form.ids.keyboard.layout == "date"
     assert "Siku/mwezi/mwaka, kwa mfano 17/05/2001." in shown(ui)
+    said = " ".join(words for _language, words in form.presenter.spoken())
+    assert "Swali 2 kati ya 7 Tarehe ya kuzaliwa Siku/mwezi/mwaka" in said
+    assert "BABY TESTER" not in said                      # a question is said, never an answer
     type_on(ui, "31/02/2024")
     ui.tap(form.ids.next)                                 # refused: there is no 31 February
     assert "! Hakuna tarehe kama hiyo. Tafadhali angalia siku na mwezi." in shown(ui)
@@ -241,7 +244,7 @@ def everything_shown_or_held(ui: Any) -> list[str]:
 
 
 def test_the_time_limit_running_out_in_the_middle_of_a_form_leaves_nothing(  # noqa: ANN001
-        make_ui, tmp_path: Path, sandbox) -> None:
+        make_ui, tmp_path: Path, sandbox, screenshots_dir: Path) -> None:
     clock = ManualClock()
     config = live_config(tmp_path / "data", sandbox)
     config = config.model_copy(update={"time_limits": config.time_limits.model_copy(
@@ -258,6 +261,7 @@ def test_the_time_limit_running_out_in_the_middle_of_a_form_leaves_nothing(  # n
     ui.tap(form.ids.next)
     assert form.ids.keyboard.layout == "date"
     type_on(ui, "17/05/20")                               # half-way through a date
+    ui.screenshot(screenshots_dir / "form-date-landscape.png")
     assert ui.kiosk.session.data.answers == {"whose": "child",
                                              "registered_full_name": "SAMPLE CHILD"}
     personal = ("SAMPLE CHILD", "17/05/20", "SAMPLE APPLICANT", "TESTER", "23456789", "*****789")
