@@ -4,7 +4,7 @@ shown on the screen when the printer cannot print), the application at the backe
 once, the rating, and back to the attract screen by itself.
 
 The steps before the payment (catalogue, form, review) are set up through the session's own
-transitions here; the whole journey by touches is at the end of the file."""
+transitions in most tests here; the whole journey, card to thank-you by touches, is the last."""
 from __future__ import annotations
 
 import json
@@ -53,7 +53,7 @@ def offline_config(tmp_path: Path):  # noqa: ANN201
 
 def fast(ui, **times: float):  # noqa: ANN001, ANN201
     """The payment screen, following payments quickly."""
-    presenter = ui.app.views["payment"].presenter
+    presenter = ui.app.presenters["payment"]
     for name, value in {"poll_s": 0.1, "answer_within_s": 20.0, "start_timeout_s": 2.0,
                         "continue_after_s": 20.0, **times}.items():
         setattr(presenter, name, value)
@@ -128,7 +128,7 @@ def test_each_mpesa_refusal_is_explained_then_a_paid_application_is_printed_and_
 
     refusals = [("0712340001", MpesaResult.CANCELLED), ("0712340002", MpesaResult.INSUFFICIENT_FUNDS),
                 ("0712340003", MpesaResult.NO_ANSWER), ("0712340004", MpesaResult.WRONG_PIN)]
-    presenter = ui.app.views["payment"].presenter
+    presenter = ui.app.presenters["payment"]
     for number, code in refusals:
         pay(ui, number)
         assert PENDING_HEADING in shown(ui)
@@ -172,7 +172,7 @@ def test_each_mpesa_refusal_is_explained_then_a_paid_application_is_printed_and_
     assert ui.screen.name == "attract"
     everything = "\n".join(labels(ui.app.root))
     assert done.reference not in everything and "0712340000" not in everything
-    assert presenter.phone == "" and ui.app.views["receipt"].presenter.reference == ""
+    assert presenter.phone == "" and ui.app.presenters["receipt"].reference == ""
 
 
 def test_a_slow_answer_is_unknown_never_failed_then_settled_without_a_second_push(
@@ -315,7 +315,7 @@ def test_offline_no_mpesa_but_a_way_on_and_a_free_application_rated_then_back_to
     assert "No fee to pay / Hakuna ada ya kulipa" in lines
     assert "Waiting to be sent / Linasubiri kutumwa" in lines
 
-    ui.app.views["thank_you"].presenter.back_after_s = 0.5
+    ui.app.presenters["thank_you"].back_after_s = 0.5
     ui.tap(ui.screen.ids.rate)
     assert ui.screen.name == "feedback"
     for face in range(1, 6):
@@ -337,4 +337,72 @@ def test_offline_no_mpesa_but_a_way_on_and_a_free_application_rated_then_back_to
     ui.wait_until(lambda: ui.screen.name == "attract", timeout=10)  # by itself
     assert ui.kiosk.session.data.reference is None
     assert done.reference not in "\n".join(labels(ui.app.root))
+    assert ui.kiosk.ui_watch.over_budget == [], ui.kiosk.ui_watch.over_budget
+
+
+def test_the_whole_journey_by_touches_a_card_a_paid_service_a_receipt_a_rating(
+        make_ui, tmp_path: Path, sandbox_factory, screenshots_dir: Path) -> None:  # noqa: ANN001
+    """Attract, the demo ID card read and confirmed, a service found in the catalogue, its form
+    answered, reviewed, paid by M-Pesa, the receipt printed, a rating, thanks, and back to the
+    attract screen by itself: every step a touch on a rendered widget."""
+    from tests.screens.test_apply_form import choose, pick
+    from tests.screens.test_identify import to_card_unlock, type_details
+
+    sandbox = sandbox_factory(confirm_after=0.3)
+    ui = make_ui(live_config(tmp_path, sandbox))
+    fast(ui)
+    ui.app.presenters["thank_you"].back_after_s = 1.0
+    ui.wait_until(lambda: ui.kiosk.services.current is not None, timeout=30)
+
+    to_card_unlock(ui)                                  # attract, English, apply, the card in
+    type_details(ui, "AB1234567", "01/01/1990", "30/06/2031")
+    ui.wait_until(lambda: ui.screen.name == "identity_confirm", timeout=20)
+    ui.tap(ui.screen.ids.yes)
+    assert ui.screen.name == "catalogue"
+
+    pick(ui, "police")
+    pick(ui, PAID)
+    service = ui.kiosk.services.service(PAID)
+    for field in service.fields:                        # one question a page, all choices
+        assert ui.screen.name == "form"
+        choose(ui, "choice", field.choices[0].value)
+        ui.tap(ui.screen.ids.next)
+    assert ui.screen.name == "review"
+    assert "KES 1,050.00" in shown(ui)
+    ui.tap(ui.screen.ids.confirm)
+
+    assert ui.screen.name == "payment"
+    assert "Total to pay: KES 1,050.00" in shown(ui)
+    pay(ui, "0712340000")
+    ui.wait_until(lambda: ui.screen.name == "receipt", timeout=30)
+    ui.pump(2)
+    done = ui.kiosk.session.data.receipt
+    assert done.printed and done.sent
+    assert done.reference in shown(ui)
+    assert "Your receipt is printing. Please take it from the printer." in shown(ui)
+    ui.screenshot(screenshots_dir / "receipt-portrait.png")
+    assert done.reference in printed_text(ui, done.reference)
+
+    body = contract.ApplicationIn.model_validate(
+        ui.kiosk.outbox.get(application_key(done.reference)).payload)
+    assert body.applicant.chip_verified and body.applicant.document_number == "12345678"
+    assert body.answers == {f.name: f.choices[0].value for f in service.fields}
+    assert (body.payment, body.payment_id) == ("mpesa",
+                                               ui.kiosk.session.data.payment.payment_id)
+    assert [a["reference"] for a in held_by(sandbox)] == [done.reference]
+
+    ui.tap(ui.screen.ids.rate)
+    assert ui.screen.name == "feedback"
+    ui.tap(ui.screen.ids.reason_quick_service)
+    ui.tap(ui.screen.ids.face_5)
+    ui.wait_until(lambda: ui.screen.name == "thank_you", timeout=10)
+    assert "Thank you!" in shown(ui)
+    ui.wait_until(lambda: ui.screen.name == "attract", timeout=10)
+    feedback = ui.kiosk.outbox.rows("feedback")[0].payload
+    assert (feedback["rating"], feedback["reasons"], feedback["reference"]) == (
+        5, ["quick_service"], done.reference)
+    session = ui.kiosk.session
+    assert session.data.identity is None and session.data.receipt is None
+    everything = "\n".join(labels(ui.app.root))
+    assert done.reference not in everything and "WANJIKU" not in everything
     assert ui.kiosk.ui_watch.over_budget == [], ui.kiosk.ui_watch.over_budget
