@@ -103,8 +103,10 @@ def test_find_a_service_by_category_and_by_search_then_apply_for_a_free_one(  # 
     ui.tap(view.ids.keyboard.keys["delete"])
     assert list(view.item_buttons) == ["HELB-COMPLIANCE"]
     ui.screenshot(screenshots_dir / "catalogue-search-landscape.png")
+    pitch_mm = 2 * ui.kiosk.config.display.pixel_pitch_mm  # a pixel here is two on the panel
     for button in [*view.ids.keyboard.keys.values(), view.item_buttons["HELB-COMPLIANCE"]]:
         assert button.height >= 48  # 15 mm at this half-size, half-density rendering
+        assert min(button.size) * pitch_mm >= 15          # each way, on the kiosk's panel
     pick(ui, "HELB-COMPLIANCE")
     assert ui.kiosk.session.state is SessionState.FORM
     form = ui.screen
@@ -145,6 +147,9 @@ def test_fill_a_form_in_kiswahili_review_change_and_confirm(  # noqa: ANN001
     assert "Swali 1 kati ya 7" in shown(ui) and "Jina kamili la mtoto" in shown(ui)
     type_on(ui, "Baby Tester")
     assert form.answer_box.text == "BABY TESTER"
+    pitch_mm = 2 * ui.kiosk.config.display.pixel_pitch_mm  # a pixel here is two on the panel
+    for button in [*form.ids.keyboard.keys.values(), form.ids.next, form.ids.back]:
+        assert min(button.size) * pitch_mm >= 15          # each way, on the kiosk's panel
     ui.screenshot(screenshots_dir / "form-text-portrait.png")
     ui.tap(form.ids.next)
 
