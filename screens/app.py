@@ -102,6 +102,8 @@ SCREEN_FOR_STATE: dict[SessionState, str] = {
 TICK_S = 0.25
 """How often the session's time limit is checked, in seconds."""
 BANNER_REFRESH_S = 30.0
+VIEWS_WITHIN = 2
+"""Screens this many touches from where the person is have their views built ahead."""
 """How often the devices and the backend are asked for their state, in seconds."""
 
 class HudumaApp(App):
@@ -117,6 +119,7 @@ class HudumaApp(App):
         self.tr = Translator(kiosk.session.language)
         self.theme = Theme()
         self.presenters: dict[str, Presenter] = {}
+        self._first_frame_shown = False
         self.views: LazyViews = LazyViews(SCREENS, self._make_view)
         """Each screen's view, built the first time it is needed (screens/lazy_views.py)."""
         self.manager: ScreenManager | None = None
@@ -183,9 +186,12 @@ class HudumaApp(App):
         return view
 
     def _make_next_view(self, _dt: float) -> None:
-        """One more view per frame after start, the nearest screens first, until every screen
-        has its view (not timed against the UI budget: see screens/lazy_views.py)."""
-        order = nearest_first(self.kiosk.session.state, TRANSITIONS, self.screen_for)
+        """One more view per frame, nearest screens first, until every screen within
+        :data:`VIEWS_WITHIN` touches of the session's state has its view (not timed against the
+        UI budget: see screens/lazy_views.py). Runs after the first frame and after each move."""
+        self._view_event = None
+        order = nearest_first(self.kiosk.session.state, TRANSITIONS, self.screen_for,
+                              within=VIEWS_WITHIN)
         name = self.views.next_to_make(order)
         if name is None:
             gc.freeze()  # the views too live as long as the app (see on_start)
@@ -194,6 +200,10 @@ class HudumaApp(App):
         self.views[name]  # noqa: B018
         log.debug("view %s built in %.0f ms", name, (time.perf_counter() - started) * 1000)
         self._view_event = Clock.schedule_once(self._make_next_view, 0)
+
+    def _make_views_ahead(self) -> None:
+        if getattr(self, "_view_event", None) is None and self._first_frame_shown:
+            self._view_event = Clock.schedule_once(self._make_next_view, 0)
 
     def screen_for(self, state: SessionState) -> str:
         return SCREEN_FOR_STATE.get(state, "unavailable")
@@ -227,7 +237,8 @@ class HudumaApp(App):
     def _on_first_frame(self, *_args: object) -> None:
         Window.unbind(on_flip=self._on_first_frame)
         log.info("first interactive frame")
-        self._view_event = Clock.schedule_once(self._make_next_view, 0)
+        self._first_frame_shown = True
+        self._make_views_ahead()
 
     def on_stop(self) -> None:
         for event in getattr(self, "_clock_events", []):
@@ -271,3 +282,4 @@ class HudumaApp(App):
         if new is SessionState.ATTRACT and self.tr.language != session.language:
             self.tr.switch(session.language)
         self.access.screen_shown()
+        self._make_views_ahead()

@@ -4,10 +4,13 @@ Building every view before the first frame held the kiosk's start for about half
 (``benchmarks/startup.py``: the widgets of 18 screens, and every label's texture in the first
 frame). Now the App builds the first screen's view only; the others are built when something
 asks for them (``app.views["payment"]``), when their screen is about to show, or one per frame
-in the idle frames after start (nearest screens first), so that by the time a person touches
-the kiosk they are there. Building a view is not timed against the UI budget: it is the same
-widget-making the App did before its first frame, once per run (the heaviest, payment, takes
-60 to 90 ms on Mesa's software renderer), moved to frames where nobody is waiting on it.
+in the idle frames after start and after each move of the session: those within two touches of
+where the person is, nearest first, so that a screen is there before a touch asks for it.
+Screens nobody reaches are never built: a view costs 2 to 11 MB once shown (its widgets and
+its labels' textures), about 60 MB for all of them. Building a view is not timed against the
+UI budget: it is the same widget-making the App did before its first frame, once per run (the
+heaviest, payment, takes 60 to 90 ms on Mesa's software renderer), moved to frames where nobody
+is waiting on it.
 
 A view is built before its presenter hears of the state that shows it: :class:`BuildAhead` is
 the session's listener *before* the presenters, so a view that follows its presenter's events
@@ -50,19 +53,22 @@ class LazyViews(Mapping[str, Any]):
     def made(self, name: str) -> bool:
         return name in self._made
 
-    def next_to_make(self, order: Iterable[str] = ()) -> str | None:
-        """The first screen in ``order``, then in the registry's, whose view is not built yet."""
-        return next((name for name in (*order, *self._names)
+    def next_to_make(self, order: Iterable[str] | None = None) -> str | None:
+        """The first screen of ``order`` (all screens, in the registry's order, if None) whose
+        view is not built yet."""
+        names = self._names if order is None else order
+        return next((name for name in names
                      if name in self._names and name not in self._made), None)
 
 
 def nearest_first(start: Any, transitions: Mapping[Any, Iterable[Any]],
-                  screen_for: Callable[[Any], str]) -> list[str]:
+                  screen_for: Callable[[Any], str], within: int | None = None) -> list[str]:
     """Screens in the order a person can reach them from state ``start`` (breadth first over the
-    session's transitions): the ones a touch away are built first."""
+    session's transitions), the ones a touch away first; ``within`` touches at most."""
     order: list[str] = []
-    seen, frontier = {start}, [start]
-    while frontier:
+    seen, frontier, steps = {start}, [start], 0
+    while frontier and (within is None or steps <= within):
+        steps += 1
         following = []
         for state in frontier:
             name = screen_for(state)

@@ -26,13 +26,18 @@ class AttractView(View):
     def on_enter(self, *args: object) -> None:
         hint = self.ids.touch_hint
         Animation.cancel_all(hint)
-        pulse = Animation(opacity=0.35, duration=1.2) + Animation(opacity=1.0, duration=1.2)
+        # The words fade by their colour's alpha, not by the label's opacity: an opacity
+        # animation grew the process by megabytes a second on Mesa's software renderer (to
+        # 950 MB after a minute of attract screen; benchmarks/startup.py found it).
+        solid = list(self.theme.brand_text)
+        pulse = (Animation(color=[*solid[:3], 0.35], duration=1.2)
+                 + Animation(color=solid, duration=1.2))
         pulse.repeat = True
         pulse.start(hint)
 
     def on_leave(self, *args: object) -> None:
         Animation.cancel_all(self.ids.touch_hint)
-        self.ids.touch_hint.opacity = 1
+        self.ids.touch_hint.color = self.theme.brand_text
 
     def on_touch_down(self, touch: object) -> bool:
         if super().on_touch_down(touch):

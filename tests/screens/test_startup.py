@@ -1,5 +1,5 @@
-"""Start-up: the first frame shows with one screen built; the others follow, nearest first, and a
-screen needed sooner is built before its presenter hears of it."""
+"""Start-up: the first frame shows with one screen built; those within reach follow, nearest
+first, and a screen needed sooner is built before its presenter hears of it."""
 from __future__ import annotations
 
 import logging
@@ -19,6 +19,8 @@ def test_screens_are_built_nearest_first_from_where_the_person_is() -> None:
     assert set(order[2:5]) == {"identify", "status_check", "queue_ticket"}
     assert set(order) == {screen_for(state) for state in SessionState}
     assert set(order) <= set(SCREENS)
+    assert nearest_first(SessionState.ATTRACT, TRANSITIONS, screen_for, within=2) == order[:5]
+    assert nearest_first(SessionState.REVIEW, TRANSITIONS, screen_for, within=1)[0] == "review"
 
     made: list[str] = []
     views = LazyViews(["a", "b", "c"], lambda name: made.append(name) or name.upper())
@@ -50,5 +52,16 @@ def test_the_first_frame_shows_with_one_screen_and_the_rest_follow(make_ui, capl
     session.go(SessionState.CARD_UNLOCK)
     assert heard[-1] is True and ui.screen.name == "card_unlock"
 
-    ui.wait_until(lambda: app.views.next_to_make() is None)
-    assert {screen.name for screen in app.manager.screens} == set(app.views)
+    # The screens within two touches of where the person is are built in the frames after,
+    # and only those: a view costs megabytes once shown.
+    from screens.app import SCREEN_FOR_STATE, VIEWS_WITHIN
+
+    def within() -> list[str]:
+        return nearest_first(session.state, TRANSITIONS, app.screen_for, within=VIEWS_WITHIN)
+
+    ui.wait_until(lambda: app.views.next_to_make(within()) is None)
+    assert {"card_reading", "typed_identity", "identity_confirm"} <= set(within())
+    assert all(app.views.made(name) for name in within())
+    assert not app.views.made("receipt") and not app.views.made("thank_you")
+    assert {screen.name for screen in app.manager.screens} < set(app.views)
+    assert set(SCREEN_FOR_STATE.values()) <= set(app.views)
