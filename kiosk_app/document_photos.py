@@ -19,8 +19,6 @@ import logging
 import time
 from typing import Any
 
-from PIL import Image
-
 from kiosk_app.contract import ATTACHMENT_MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -65,6 +63,8 @@ def take_document_photo(camera: Any, *, timeout_s: float = FRAME_WAIT_S,
 
 def jpeg_of(bgr: Any, *, max_bytes: int = ATTACHMENT_MAX_BYTES, max_side: int = MAX_SIDE) -> bytes:
     """A BGR image (OpenCV's layout) as a JPEG of at most ``max_bytes``."""
+    from PIL import Image  # here: only a photo taken needs it, not the kiosk's start
+
     image = Image.fromarray(bgr[:, :, ::-1].copy(), "RGB")
     image.thumbnail((max_side, max_side))
     while True:

@@ -24,7 +24,6 @@ from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, Obj
                              OptionProperty, StringProperty)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
-from PIL import Image
 
 from kiosk_app import contract
 from kiosk_app.contract import FieldKind
@@ -66,11 +65,7 @@ PREVIEW_SIDE = 480
 def _photo_and_preview(camera: Any) -> tuple[bytes, bytes]:
     """Worker thread: a document photo, and a small copy of it for the screen."""
     jpeg = take_document_photo(camera)
-    image = Image.open(io.BytesIO(jpeg))
-    image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return jpeg, buffer.getvalue()
+    return jpeg, _small_copy(jpeg)
 
 
 class FormPresenter(Presenter):
@@ -388,6 +383,9 @@ class FormPresenter(Presenter):
 
 
 def _small_copy(jpeg: bytes) -> bytes:
+    """Worker thread: a photo made small enough to show without holding the screen."""
+    from PIL import Image  # here: only a photo taken needs it, not the kiosk's start
+
     image = Image.open(io.BytesIO(jpeg))
     image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
     buffer = io.BytesIO()
