@@ -6,11 +6,12 @@ consumer drops frames, it never queues them. ``latest()`` never blocks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, ClassVar
 
 from drivers.base import Device
+
+if TYPE_CHECKING:  # numpy is imported by whoever makes frames, when a camera starts
+    import numpy as np
 
 
 @dataclass(frozen=True)

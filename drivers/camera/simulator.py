@@ -10,7 +10,6 @@ import threading
 import time
 from typing import ClassVar
 
-import numpy as np
 from pydantic import Field
 
 from drivers.camera.base import Camera, Frame
@@ -64,6 +63,10 @@ class SimulatedCamera(SimulatedDevice, Camera):
         return self._frame
 
     def _capture(self) -> None:
+        """The capture thread. numpy is imported here, when capturing starts, not with the
+        module: a kiosk that never shows its camera never loads it (15 MB)."""
+        import numpy as np
+
         s = self.settings
         period = 1.0 / s.fps
         base = np.tile(np.linspace(40, 200, s.width, dtype=np.uint8), (s.height, 1))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from kivy.uix.image import Image
@@ -50,6 +49,8 @@ class CameraPreview(Image):
             if frame is None or frame.seq == self._seq:
                 return
             self._seq = frame.seq
+            import numpy as np  # here, not with the module: only a shown camera needs it
+
             image = frame.image
             height, width = image.shape[:2]
             texture = self.texture
