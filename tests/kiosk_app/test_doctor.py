@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk_app.cli import main
+from tests.conftest import closed_port
 
 
 def doctor(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -18,10 +19,15 @@ def doctor(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=env, timeout=60)
 
 
+UNREACHABLE = f"http://127.0.0.1:{closed_port()}"
+"""A loopback port of this run's own where nothing listens (not a fixed one that a demo left
+running on this machine might hold)."""
+
+
 def config_file(tmp_path: Path, devices: str = "") -> Path:
     path = tmp_path / "kiosk.toml"
     path.write_text(f'device_id = "KSK-TEST-0001"\ndata_dir = "{tmp_path / "data"}"\n'
-                    f'[backend]\nurl = "http://127.0.0.1:9"\ntimeout_s = 1\n{devices}')
+                    f'[backend]\nurl = "{UNREACHABLE}"\ntimeout_s = 1\n{devices}')
     return path
 
 
@@ -60,7 +66,7 @@ def test_an_unreachable_backend_is_a_warning_the_kiosk_works_offline(tmp_path: P
     result = doctor("--config", str(config_file(tmp_path)), "--json", home=tmp_path)
     backend = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "backend")
     assert backend["verdict"] == "warning"
-    assert backend["summary"].startswith("not reachable (cannot connect to http://127.0.0.1:9)")
+    assert backend["summary"].startswith(f"not reachable (cannot connect to {UNREACHABLE})")
     assert result.returncode == 0
 
 
