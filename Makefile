@@ -80,8 +80,11 @@ test: setup
 catalogues: setup
 	$(BIN)/python -m kiosk_app.catalogues update
 
+# Every screen, in English and Kiswahili, portrait and landscape, and in high contrast, as
+# docs/screenshots/<screen>-<en|sw>-<portrait|landscape>[-high-contrast].png (the old ones go first).
 screenshots: setup
-	HUDUMA_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q -m kivy -k screenshot
+	rm -f docs/screenshots/*.png
+	HUDUMA_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q -m kivy -k screenshot_gallery
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
