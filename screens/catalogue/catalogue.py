@@ -195,6 +195,7 @@ class CatalogueView(View):
                             searching=self._show_search)
         self._show_items(self.presenter, self.presenter.items)
         self._show_search(self.presenter, self.presenter.searching)
+        self.ids.keyboard.prepare()  # its keys made in idle frames, before a search
 
     def _show_search(self, _presenter: object, searching: bool) -> None:
         # A hidden widget left in the tree would still take touches meant for what is under
@@ -227,7 +228,6 @@ class CatalogueView(View):
         self.ids.scroll.scroll_y = 1
 
     def on_pre_enter(self, *args: object) -> None:
-        self.ids.keyboard.prepare()
         catalogue = self.presenter.kiosk.services.current
         if catalogue is not None:  # enough buttons for the longest list: every service
             self._pool.prepare(max(len(catalogue.services), len(catalogue.categories)))

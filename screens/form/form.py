@@ -427,6 +427,7 @@ class ChoiceAnswer(AnswerPart):
         self._pool = ButtonPool(self._new_button, what=type(self).__name__)
         self.presenter.bind(choices=self._build, chosen=self._mark,
                             most_choices=lambda _p, most: self._pool.prepare(most))
+        self._pool.prepare(2 if self.kind == FieldKind.YES_NO.value else 8)  # most lists
         self._build()
 
     def _new_button(self) -> ChoiceButton:
@@ -484,9 +485,7 @@ class FormView(View):
         self.parts["photo"].ids.preview._watch = self.presenter.kiosk.ui_watch
         self.presenter.bind(on_page=self._show_page, on_forget=self._forget)
         self._show_keyboard(False)
-
-    def on_pre_enter(self, *args: object) -> None:
-        self.ids.keyboard.prepare()
+        self.ids.keyboard.prepare()  # its keys made in idle frames, before the first question
 
     @property
     def answer_box(self) -> Any:

@@ -35,6 +35,9 @@ def to_catalogue(ui: Any, language: str = "english", *, wait: bool = True) -> No
     has the catalogue from the backend (unless ``wait`` is False)."""
     if wait:
         ui.wait_until(lambda: ui.kiosk.services.current is not None, timeout=30)
+    # As at a kiosk, where nobody touches it in the first second: every screen's view is
+    # built (in the idle frames after start) before the first touch.
+    ui.wait_until(lambda: all(ui.app.views.made(name) for name in ui.app.views), timeout=10)
     ui.tap(ui.screen.ids[language])
     ui.tap(ui.screen.ids.apply)
     ui.tap(ui.screen.ids.type_instead)
