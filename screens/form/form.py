@@ -139,11 +139,11 @@ class FormPresenter(Presenter):
     def _open(self, came_from: SessionState) -> None:
         code = self.session.data.service_code
         service = self.kiosk.services.service(code) if code else None
-        if service is None:
-            self.session.go(SessionState.CATALOGUE)
+        if service is None:  # gone from a newer catalogue: back to the services
+            self._leave_for(SessionState.CATALOGUE)
             return
         if not service.fields:  # nothing to ask: straight on (or straight back)
-            self.session.go(SessionState.CATALOGUE if came_from is SessionState.REVIEW
+            self._leave_for(SessionState.CATALOGUE if came_from is SessionState.REVIEW
                             else SessionState.REVIEW)
             return
         self.draft = FormDraft(service, answers=self.session.data.answers,
@@ -151,6 +151,15 @@ class FormPresenter(Presenter):
         self.most_choices = max(2 if f.kind is FieldKind.YES_NO else len(f.choices)
                                 for f in service.fields)
         self._show_page()
+
+    def _leave_for(self, state: SessionState) -> None:
+        """Move on once every listener has heard of the move to the form (not from inside
+        that news, where the rest would hear of the two moves out of order)."""
+        def go() -> None:
+            if self.session.state is SessionState.FORM:
+                self.session.go(state)
+
+        self.kiosk.dispatcher.call_soon(go)
 
     def _forget(self) -> None:
         self._stop_camera()

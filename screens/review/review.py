@@ -68,8 +68,8 @@ class ReviewPresenter(Presenter):
     def _show(self) -> None:
         data = self.session.data
         service = self.kiosk.services.service(data.service_code) if data.service_code else None
-        if service is None:
-            self.session.go(SessionState.FORM)
+        if service is None:  # gone from a newer catalogue: back (after this news is told)
+            self.kiosk.dispatcher.call_soon(self._back_to_form)
             return
         _ = self.tr._
         language = self.tr.language
@@ -100,6 +100,10 @@ class ReviewPresenter(Presenter):
         words = f"{self.service_name}. {_(TOTAL)}: {self.total}." if not self.free \
             else f"{self.service_name}. {self.total}"
         return super().spoken() + (((self.tr.language, words),) if self.service_name else ())
+
+    def _back_to_form(self) -> None:
+        if self.session.state is SessionState.REVIEW:
+            self.session.go(SessionState.FORM)
 
     @action
     def change(self) -> None:

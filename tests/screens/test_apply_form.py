@@ -5,6 +5,7 @@ with the simulated camera), the review, confirming, and the time limit running o
 through a form."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -400,4 +401,26 @@ def test_with_no_catalogue_yet_it_says_so_then_shows_the_services_when_they_come
     ui.wait_until(lambda: "police" in view.item_buttons, timeout=30)
     assert "Chagua huduma" in shown(ui)
     assert not any(text.startswith("Orodha ya huduma bado") for text in shown(ui))
+    assert ui.kiosk.ui_watch.over_budget == []
+
+
+def test_a_service_with_nothing_to_ask_goes_straight_to_the_review_and_back(  # noqa: ANN001
+        make_ui, tmp_path: Path, sandbox_factory) -> None:
+    catalogue = json.loads(TEST_CATALOGUE.read_text(encoding="utf-8"))
+    search = next(s for s in catalogue["services"] if s["code"] == "LAND_SEARCH")
+    search.update(online=True, fees=[{"code": "search", "amount_cents": 50_000,
+                                      "label": {"en": "Search", "sw": "Utafutaji"}}])
+    catalogue["categories"].append({"code": "lands", "name": {"en": "Land", "sw": "Ardhi"}})
+    seed = tmp_path / "catalogue.json"
+    seed.write_text(json.dumps(catalogue), encoding="utf-8")
+    ui = make_ui(live_config(tmp_path / "data", sandbox_factory(catalogue=seed)), size=PORTRAIT)
+    to_catalogue(ui)
+    pick(ui, "lands")
+    pick(ui, "LAND_SEARCH")
+    ui.wait_until(lambda: ui.screen.name == "review")
+    assert ui.kiosk.session.state is SessionState.REVIEW
+    assert "KES 500.00" in shown(ui) and ui.screen.ids.confirm.text == "Confirm and pay"
+    ui.tap(ui.screen.ids.change)                          # nothing to change: the services
+    ui.wait_until(lambda: ui.screen.name == "catalogue")
+    assert ui.kiosk.session.state is SessionState.CATALOGUE
     assert ui.kiosk.ui_watch.over_budget == []
