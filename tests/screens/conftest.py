@@ -60,9 +60,15 @@ class Ui:
 
     def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
         end = time.perf_counter() + timeout
+        waited = False
         while not condition():
             if time.perf_counter() > end:
                 raise AssertionError("timed out waiting for the UI")
+            self.pump(1)
+            waited = True
+        if waited:
+            # What came true in that frame (a screen switched to) lays itself out in the next:
+            # a touch aimed before then could land where its button no longer is.
             self.pump(1)
 
     def tap(self, widget) -> None:  # noqa: ANN001
