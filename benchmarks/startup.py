@@ -175,12 +175,13 @@ def import_profile(env: dict[str, str], config: Path) -> None:
     for line in out.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _self, cumulative, name = line[len("import time:"):].split("|")
-        if not cumulative.strip().isdigit() or len(name) - len(name.lstrip()) != 1:
-            continue  # the header, or an import made by another import
+        own, _cumulative, name = line[len("import time:"):].split("|")
+        if not own.strip().isdigit():
+            continue  # the header
         top = name.strip().split(".")[0]
-        totals[top] = totals.get(top, 0) + int(cumulative)
-    print("import time of our start-up, by top-level package (ms, cumulative):")
+        totals[top] = totals.get(top, 0) + int(own)
+    print(f"import time of our start-up: {sum(totals.values()) / 1000:.0f} ms; by package "
+          "(ms, each module's own time):")
     for name, us in sorted(totals.items(), key=lambda kv: -kv[1])[:15]:
         print(f"  {name:<24}{us / 1000:>8.0f}")
 
