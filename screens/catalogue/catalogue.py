@@ -209,7 +209,7 @@ class CatalogueView(View):
             body.remove_widget(panel)
 
     def _new_item(self) -> Any:
-        button = Factory.CatalogueItem()
+        button = Factory.CatalogueItem(theme=self.theme)  # worn from the start: no rebinding
         button.bind(on_release=self._chosen)
         return button
 

@@ -410,6 +410,9 @@ def _texture(jpeg: bytes):  # noqa: ANN202
 class AnswerPart(BoxLayout):
     presenter = ObjectProperty(None, rebind=True)
     tr = ObjectProperty(None, rebind=True)
+    theme = ObjectProperty(None, rebind=True)
+    """The screen's theme, given when the part is made: the shared widgets in it wear it from
+    the start (finding it later, when the part is first shown, costs a rebinding each)."""
 
 
 class ChoiceButton(Themed, Button):
@@ -440,7 +443,7 @@ class ChoiceAnswer(AnswerPart):
         self._build()
 
     def _new_button(self) -> ChoiceButton:
-        button = ChoiceButton()
+        button = ChoiceButton(theme=self.theme) if self.theme is not None else ChoiceButton()
         button.bind(on_release=self._chosen)
         return button
 
@@ -488,7 +491,7 @@ class FormView(View):
     kv_file = "form.kv"
 
     def on_kv_post(self, base_widget: object) -> None:
-        parts = {"presenter": self.presenter, "tr": self.tr}
+        parts = {"presenter": self.presenter, "tr": self.tr, "theme": self.theme}
         self.parts = {"typed": TypedAnswer(**parts), "choice": ChoiceAnswer(**parts),
                       "yes_no": YesNoAnswer(**parts), "photo": PhotoAnswer(**parts)}
         self.parts["photo"].ids.preview._watch = self.presenter.kiosk.ui_watch

@@ -58,6 +58,9 @@ class OnScreenKeyboard(BoxLayout):
     tr = ObjectProperty(None, rebind=True)
     watch = ObjectProperty(None, allownone=True)
     """A UiWatch that times each key press (the kiosk's)."""
+    theme = ObjectProperty(None, allownone=True)
+    """The screen's theme (screens.theme.Theme): keys made after it is given wear it from
+    the start, instead of finding it when first shown."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.keys: dict[str, Any] = {}
@@ -93,7 +96,8 @@ class OnScreenKeyboard(BoxLayout):
             return False
         line = Factory.KeyRow()
         for key in rows[len(lines)]:
-            button = Factory.KeyButton(text=KEY_WORDS.get(key, key))
+            extra = {"theme": self.theme} if self.theme is not None else {}
+            button = Factory.KeyButton(text=KEY_WORDS.get(key, key), **extra)
             button.size_hint_x = WIDE.get(key, 1) if layout == "letters" else 1
             button.bind(on_release=lambda _b, key=key: self.press(key))
             line.add_widget(button)
