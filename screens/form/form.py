@@ -17,9 +17,10 @@ UI thread throughout; the camera is started, stopped and read on workers.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 from typing import Any
 
-from kivy.core.image import Image as CoreImage
+from kivy.graphics.texture import Texture
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
                              OptionProperty, StringProperty)
 from kivy.uix.boxlayout import BoxLayout
@@ -58,11 +59,11 @@ TYPED_KINDS = {FieldKind.TEXT: "letters", FieldKind.EMAIL: "letters",
                FieldKind.ID_NUMBER: "letters", FieldKind.NUMBER: "digits",
                FieldKind.DATE: "date", FieldKind.PHONE: "phone"}
 """The kinds answered by typing, and the keyboard each gets."""
-PREVIEW_SIDE = 480
+PREVIEW_SIDE = 640
 """The longest side of the photo shown on screen, in pixels (the kept JPEG is larger)."""
 
 
-def _photo_and_preview(camera: Any) -> tuple[bytes, bytes]:
+def _photo_and_preview(camera: Any) -> tuple[bytes, SmallCopy]:
     """Worker thread: a document photo, and a small copy of it for the screen."""
     jpeg = take_document_photo(camera)
     return jpeg, _small_copy(jpeg)
@@ -242,7 +243,7 @@ class FormPresenter(Presenter):
         self.photo = None
         self.photo_state, self.photo_words = "preview", _(HOLD_DOCUMENT)
 
-    def _show_kept(self, small: bytes) -> None:
+    def _show_kept(self, small: SmallCopy) -> None:
         """UI thread: the small copy of a photo taken before."""
         if self.draft is not None and self.photo_state == "taken" and self.draft.photo():
             self.photo = _texture(small)
@@ -345,7 +346,7 @@ class FormPresenter(Presenter):
         self.kiosk.workers.submit(_photo_and_preview, self.kiosk.devices.get("camera"),
                                   on_done=self._photo_taken, on_error=self._camera_failed)
 
-    def _photo_taken(self, result: tuple[bytes, bytes]) -> None:
+    def _photo_taken(self, result: tuple[bytes, SmallCopy]) -> None:
         """UI thread: the photo and its small copy."""
         if self.draft is None or self.photo_state != "taking":
             return  # the page or the session was left meanwhile: the photo is dropped
@@ -391,19 +392,30 @@ class FormPresenter(Presenter):
         self.session.go(SessionState.CATALOGUE)
 
 
-def _small_copy(jpeg: bytes) -> bytes:
-    """Worker thread: a photo made small enough to show without holding the screen."""
+@dataclass(frozen=True)
+class SmallCopy:
+    """A photo made small and decoded on a worker, ready to go into a texture."""
+
+    size: tuple[int, int]
+    rgb: bytes = field(repr=False)
+
+
+def _small_copy(jpeg: bytes) -> SmallCopy:
+    """Worker thread: a photo made small and decoded, so that showing it on the UI thread is
+    only an upload (decoding a JPEG there held the screen past the budget)."""
     from PIL import Image  # here: only a photo taken needs it, not the kiosk's start
 
-    image = Image.open(io.BytesIO(jpeg))
+    image = Image.open(io.BytesIO(jpeg)).convert("RGB")
     image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
+    return SmallCopy(image.size, image.tobytes())
 
 
-def _texture(jpeg: bytes):  # noqa: ANN202
-    return CoreImage(io.BytesIO(jpeg), ext="jpg").texture
+def _texture(small: SmallCopy) -> Texture:
+    """UI thread: the small copy in a texture (rows flipped by the texture, not copied)."""
+    texture = Texture.create(size=small.size, colorfmt="rgb")
+    texture.flip_vertical()
+    texture.blit_buffer(small.rgb, colorfmt="rgb", bufferfmt="ubyte")
+    return texture
 
 
 # -- the answer widgets, one per kind of question -----------------------------------------------
