@@ -61,8 +61,8 @@ def test_three_failed_reads_offer_typed_details(make_ui, tmp_path: Path) -> None
     ui = make_ui(demo(tmp_path))
     to_card_unlock(ui)
     type_details(ui, "AB1234567", "32/01/1990", "30/06/2031")  # no such date: not a try
-    assert "! Please check the details: the document number, and dates as day, month and year." \
-        in labels(ui.screen)
+    ui.wait_until(lambda: "! Please check the details: the document number, and dates as day, "
+                  "month and year." in labels(ui.screen), timeout=5)
     for attempt in range(2):
         type_details(ui, "AB1234567", "02/01/1990", "30/06/2031")
         ui.wait_until(lambda: ui.kiosk.session.state is SessionState.CARD_UNLOCK
@@ -76,7 +76,7 @@ def test_three_failed_reads_offer_typed_details(make_ui, tmp_path: Path) -> None
     assert "Your card could not be read. You can type your details instead." in labels(ui.screen)
 
     ids = ui.screen.ids
-    ids.full_name.text, ids.id_number.text, ids.birth_date.text = "Amina Wanjiku", "12", "01/01/1990"
+    ids.full_name.text, ids.id_number.text, ids.birth_date.text = "Sample Tester", "12", "01/01/1990"
     ui.tap(ids.submit)
     assert "! An ID number has 6 to 9 digits." in labels(ui.screen)
     ids.id_number.text = "12345678"
@@ -84,7 +84,7 @@ def test_three_failed_reads_offer_typed_details(make_ui, tmp_path: Path) -> None
     assert ui.kiosk.session.state is SessionState.CATALOGUE
     identity = ui.kiosk.session.data.identity
     assert (identity.source, identity.surname, identity.given_names, identity.id_number) == (
-        "typed", "WANJIKU", "AMINA", "12345678")
+        "typed", "TESTER", "SAMPLE", "12345678")
 
 
 def test_in_kiswahili_too(make_ui, tmp_path: Path) -> None:  # noqa: ANN001
