@@ -67,15 +67,37 @@ class Ui:
             self.pump(1)
             waited = True
         if waited:
-            # What came true in that frame (a screen switched to) lays itself out in the next:
-            # a touch aimed before then could land where its button no longer is.
+            # What came true in that frame (a screen switched to) lays itself out over the next
+            # frame or two, as its labels get their textures: a touch aimed before then could
+            # land where its button no longer is.
+            self.settle()
+
+    def settle(self, frames: int = 6) -> None:
+        """Run frames until nothing on the window moves or changes size (at most ``frames``)."""
+        def layout() -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
+            return [(tuple(w.pos), tuple(w.size)) for w in self.app.root.walk()]
+
+        before = layout()
+        for _ in range(frames):
             self.pump(1)
+            now = layout()
+            if now == before:
+                return
+            before = now
 
     def tap(self, widget) -> None:  # noqa: ANN001
         from kivy.tests.common import UnitTestTouch
 
         assert widget.get_root_window() is not None, f"{widget} is not on screen"
+        # Aim where the widget settles: a screen just switched to may still be laid out (on a
+        # busy machine, over several frames), and a touch aimed at the old layout misses.
         x, y = widget.to_window(*widget.center)
+        for _ in range(10):
+            self.pump(1)
+            settled = widget.to_window(*widget.center)
+            if settled == (x, y):
+                break
+            x, y = settled
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.pump(1)
