@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,6 +27,7 @@ from typing import Callable
 
 from pydantic import ValidationError
 
+from kiosk_app.files import write_atomically
 from kiosk_app.backend.client import BackendClient, BackendError
 from kiosk_app.contract import Catalogue, Service
 from kiosk_app.i18n import N_
@@ -144,17 +144,6 @@ class ServiceCatalogue:
                 listener(catalogue)
 
     def _save(self, catalogue: Catalogue, etag: str | None, fetched: datetime) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"etag": etag, "fetched_at": fetched.isoformat(),
                            "catalogue": catalogue.model_dump(mode="json")}, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(self.path, text.encode("utf-8"), mode=0o644)

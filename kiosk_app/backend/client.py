@@ -48,6 +48,8 @@ class BackendError(Exception):
         super().__init__(detail)
         self.status = status
         self.problem = problem
+        self.retry_after: float | None = None
+        """Seconds the backend asked us to wait (its Retry-After), when it said."""
 
     @property
     def code(self) -> str | None:
@@ -172,9 +174,8 @@ class BackendClient:
                     raise failure
             if attempt + 1 < tries:
                 wait = self._rng.uniform(0, self.backoff_s * 2 ** attempt)
-                retry_after = getattr(failure, "retry_after", None)
-                if retry_after is not None:
-                    wait = max(wait, min(retry_after, 5.0))
+                if failure.retry_after is not None:
+                    wait = max(wait, min(failure.retry_after, 5.0))
                 log.debug("%s %s: %s; again in %.2f s", method, path, failure, wait)
                 self._sleep(wait)
         raise failure
@@ -298,5 +299,5 @@ def _error_from(response: requests.Response, path: str) -> BackendError:
         error = BackendError(detail, response.status_code, problem)
     retry_after = response.headers.get("Retry-After")
     if retry_after and retry_after.isdigit():
-        error.retry_after = float(retry_after)  # type: ignore[attr-defined]
+        error.retry_after = float(retry_after)
     return error

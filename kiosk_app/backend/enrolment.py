@@ -16,14 +16,13 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from kiosk_app.files import write_atomically
 from kiosk_app import contract
 from kiosk_app.backend.client import BackendClient, NotEnrolled
 from kiosk_app.config import KioskConfig
@@ -74,25 +73,8 @@ def load_credentials(data_dir: Path) -> Credentials | None:
 
 def save_credentials(data_dir: Path, credentials: Credentials) -> None:
     """Write the enrolment at once (a reader sees the old file or the new one), owner-only."""
-    folder = Path(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{ENROLMENT_FILE}.", dir=folder)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(credentials.to_dict(), fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, folder / ENROLMENT_FILE)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_atomically(Path(data_dir) / ENROLMENT_FILE,
+                     json.dumps(credentials.to_dict(), indent=2).encode())
 
 
 def enrol(config: KioskConfig, client: BackendClient, code: str, *,

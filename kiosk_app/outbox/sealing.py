@@ -21,13 +21,13 @@ Blocking: ``load``/``load_or_create`` touch the disk (call them on a worker thre
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from kiosk_app.files import create_once
 
 log = logging.getLogger(__name__)
 
@@ -107,30 +107,10 @@ class OutboxKey:
         if path.exists():
             return cls.load(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(secrets.token_bytes(KEY_BYTES))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                # link, not rename: if another process made the key meanwhile, theirs stays.
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(tmp)
-            _fsync_dir(path.parent)
+            create_once(path, secrets.token_bytes(KEY_BYTES))
         except OSError as err:
             raise SealingError(f"The outbox key {path} cannot be made ({err.strerror}). "
                                "Check that its folder is on a writable disk.") from err
         log.info("made a new outbox key in %s", path)
         return cls.load(path)
 
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

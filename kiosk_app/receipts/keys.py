@@ -21,15 +21,15 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from kiosk_app.files import create_once, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -93,21 +93,7 @@ class DeviceKey:
         if path.exists():
             return cls.load(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            seed = Ed25519PrivateKey.generate().private_bytes_raw()
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(seed)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                # link, not rename: if another process made the key meanwhile, theirs stays.
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(tmp)
-            _fsync_dir(path.parent)
+            create_once(path, Ed25519PrivateKey.generate().private_bytes_raw())
         except OSError as err:
             raise KeyFileError(f"The receipt signing key {path} cannot be made ({err.strerror}). "
                                "Check that its folder is on a writable disk.") from err
@@ -227,31 +213,11 @@ class KeyDirectory:
 
     def save(self, path: Path) -> None:
         """Write the directory to ``path`` at once: a reader sees the old file or the new one."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"keys": self.entries()}, indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)  # public keys: anyone on the device may read them
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(path.parent)
+        # Public keys: anyone on the device may read them.
+        write_atomically(Path(path), text.encode("utf-8"), mode=0o644)
 
 
 def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
