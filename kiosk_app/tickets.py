@@ -68,17 +68,11 @@ class TicketTaker:
         """The ticket for ``service_code`` (network). Raises :class:`NoTicket`."""
         body = contract.TicketIn(service_code=service_code, reference=reference,
                                  language="sw" if language == "sw" else "en")
+        def send() -> contract.Ticket:
+            return self.client.take_ticket(body, idempotency_key=idempotency_key)
+
         try:
-            if self.enroller is not None:
-                self.enroller.ensure()
-            try:
-                return self.client.take_ticket(body, idempotency_key=idempotency_key)
-            except NotEnrolled:
-                if self.enroller is None:
-                    raise
-                log.info("the backend refused this device's token; enrolling again")
-                self.enroller.renew()
-                return self.client.take_ticket(body, idempotency_key=idempotency_key)
+            return send() if self.enroller is None else self.enroller.authorised(send)
         except (BackendUnavailable, NotEnrolled) as err:
             log.info("no queue ticket: %s", type(err).__name__)
             raise NoTicket(OFFLINE) from None

@@ -27,7 +27,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, ValidationError
 
 from kiosk_app import contract
-from kiosk_app.backend.client import BackendClient, BackendError, NotEnrolled
+from kiosk_app.backend.client import BackendClient, BackendError
 from kiosk_app.backend.enrolment import Enroller
 from kiosk_app.config import KioskConfig
 from kiosk_app.outbox.store import OutboxRow
@@ -57,16 +57,7 @@ class Delivery:
 
     def __call__(self, row: OutboxRow) -> None:
         send = self._sender(row)
-        if self.enroller is not None:
-            self.enroller.ensure()
-        try:
-            answer = send()
-        except NotEnrolled:
-            if self.enroller is None:
-                raise
-            log.info("the backend refused this device's token; enrolling again")
-            self.enroller.renew()
-            answer = send()
+        answer = send() if self.enroller is None else self.enroller.authorised(send)
         if self.on_delivered is not None:
             self.on_delivered(row, answer)
 

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from kiosk_app.files import write_atomically
 from kiosk_app import contract
@@ -31,6 +31,8 @@ from kiosk_app.receipts.keys import DEVICE_KEY_FILE, DeviceKey
 log = logging.getLogger(__name__)
 
 ENROLMENT_FILE = "enrolment.json"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,17 @@ class Enroller:
             self._credentials = self._enrol()
             self.client.token = self._credentials.token
             return self._credentials
+
+    def authorised(self, send: Callable[[], T]) -> T:
+        """``send()`` with this device's token; when the backend no longer takes the token
+        (401), enrol again with the configured code and send once more."""
+        self.ensure()
+        try:
+            return send()
+        except NotEnrolled:
+            log.info("the backend refused this device's token; enrolling again")
+            self.renew()
+            return send()
 
     def _enrol(self) -> Credentials:
         code = self.config.backend.enrolment_code
