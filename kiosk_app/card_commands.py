@@ -56,6 +56,8 @@ def add_card_commands(sub: argparse._SubParsersAction) -> None:
     emulate.add_argument("--wrong-key", action="store_true", help="refuse every BAC attempt")
     emulate.add_argument("--remove-after", type=int, metavar="N", help="pull the card out after N commands")
     emulate.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds per command")
+    emulate.add_argument("--extended-length", action="store_true",
+                         help="announce extended Lc/Le in the ATR (reads of up to 64 KB at once)")
     emulate.add_argument("--seed", type=int, metavar="N",
                          help="the chip's random numbers restart from N at every reset "
                               "(for benchmarks that replay a session; never in service)")
@@ -150,7 +152,8 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         args.csca_out.mkdir(parents=True, exist_ok=True)
         shutil.copy(Path(args.pki) / "csca.pem", args.csca_out / "csca.pem")
     document = build_document(identity, face, pki)
-    applet = make_applet(document, wrong_key=args.wrong_key, seed=args.seed)
+    applet = make_applet(document, wrong_key=args.wrong_key, extended_length=args.extended_length,
+                          seed=args.seed)
     slot = VpcdCardSlot(applet, host=args.host, port=args.port, latency_s=args.latency)
     if args.remove_after:
         limit = args.remove_after

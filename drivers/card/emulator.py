@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from drivers.card.emrtd.applet import EmrtdApplet
+from drivers.card.emrtd.applet import DEFAULT_ATR, EXTENDED_LENGTH_ATR, EmrtdApplet
 from drivers.card.emrtd.lds import (
     FID,
     TAG,
@@ -156,9 +156,12 @@ def build_document(identity: Identity, face: bytes, pki: TestPki) -> Document:
 
 
 def make_applet(document: Document, *, wrong_key: bool = False, max_read: int = 65536,
-                seed: int | None = None) -> EmrtdApplet:
+                extended_length: bool = False, seed: int | None = None) -> EmrtdApplet:
+    """``extended_length``: the chip's ATR announces extended Lc and Le, so a reader may ask
+    for up to 64 KB in one READ BINARY; otherwise it announces nothing and readers keep to
+    short APDUs (at most 256 bytes)."""
     return EmrtdApplet(document.files, document.bac_key, wrong_key=wrong_key, max_read=max_read,
-                       seed=seed)
+                       atr=EXTENDED_LENGTH_ATR if extended_length else DEFAULT_ATR, seed=seed)
 
 
 def alter_data_group(document: Document, number: int) -> Document:

@@ -80,3 +80,13 @@ def test_a_chip_with_other_keys(emulated_card, capsys) -> None:  # noqa: ANN001
     assert main(["card", "read", "--document-number", "AB1234567", "--birth-date", "900101",
                  "--expiry-date", "310630"]) == 1
     assert "These details do not match the card." in capsys.readouterr().err
+
+
+def test_an_emulated_chip_with_extended_length(emulated_card, capsys) -> None:  # noqa: ANN001
+    emulated_card("--extended-length")
+    assert main(["card", "readers", "--json"]) == 0
+    atrs = [r.get("atr") for r in json.loads(capsys.readouterr().out) if r["card"]]
+    assert main(["card", "read", "--document-number", "AB1234567", "--birth-date", "900101",
+                 "--expiry-date", "310630", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["surname"] == "WANJIKU"
+    assert atrs == ["3B 85 80 01 80 73 00 00 C0 37"]   # card capabilities: extended Lc/Le

@@ -29,8 +29,13 @@ from drivers.card.emrtd.sm import CardSecureMessaging
 log = logging.getLogger(__name__)
 
 AID = bytes.fromhex("A0000002471001")
-#: An ATR for a contactless ICAO card seen through a PC/SC reader (ISO 14443-4, "extended length").
+#: An ATR for a contactless ICAO card seen through a PC/SC reader (PC/SC part 3: 3B 8n 80 01,
+#: the ATS's historical bytes, TCK). Its historical bytes carry no card capabilities, so a
+#: reader assumes short APDUs only, as with many ID cards in service.
 DEFAULT_ATR = bytes.fromhex("3B8880014D524344394C4700C0")
+#: The same with card capabilities (ISO/IEC 7816-4, 8.1.1.2.7, compact-TLV 73 00 00 C0):
+#: command chaining and extended Lc and Le fields, as newer passports announce.
+EXTENDED_LENGTH_ATR = bytes.fromhex("3B85800180730000C037")
 
 SW_OK = 0x9000
 SW_AUTH_FAILED = 0x6300

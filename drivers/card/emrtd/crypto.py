@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from cryptography.hazmat.primitives.ciphers import Cipher, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, modes
 
 try:  # cryptography >= 43 keeps 3DES under "decrepit"
     from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
@@ -38,9 +38,12 @@ def key_seed(mrz_information: str) -> bytes:
     return hashlib.sha1(mrz_information.encode("ascii")).digest()[:16]
 
 
+_ODD_PARITY = bytes((b & 0xFE) | ((bin(b >> 1).count("1") + 1) & 1) for b in range(256))
+
+
 def adjust_parity(key: bytes) -> bytes:
     """Set the lowest bit of each byte so that every byte has odd parity (DES keys)."""
-    return bytes((b & 0xFE) | ((bin(b >> 1).count("1") + 1) & 1) for b in key)
+    return key.translate(_ODD_PARITY)
 
 
 def derive_key(seed: bytes, counter: int) -> bytes:
@@ -90,57 +93,74 @@ def tdes_decrypt(key: bytes, data: bytes, iv: bytes = _ZERO_IV) -> bytes:
     return decryptor.update(data) + decryptor.finalize()
 
 
-def _xor8(a: bytes, b: bytes) -> bytes:
-    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(8, "big")
-
-
 class KeyedDes:
     """One 16-byte key's ciphers for a whole secure-messaging session.
 
     Building a cipher context costs more than running it on an APDU's few blocks, so each
-    context is made once and kept. Everything here uses a zero IV; a kept CBC context starts
-    each new message from the last block of the previous one instead, so the first block is
-    XORed with that block (before encrypting, after decrypting), which gives exactly the
-    zero-IV result. Not thread-safe: one session, one thread."""
+    context is made once, when first needed (a session uses one key only to encrypt and
+    decrypt, the other only to MAC), and kept. Everything here uses a zero IV; a kept CBC
+    context goes on from the last block of the previous message instead:
+
+    - encrypting and MACing XOR the first block with that block before the cipher, which
+      gives exactly the zero-IV result;
+    - decrypting puts a zero block in front: its own output is thrown away, and the first
+      real block comes out XORed with zeros, as with a zero IV.
+
+    Not thread-safe: one session, one thread."""
 
     def __init__(self, key: bytes) -> None:
         if len(key) != 16:
             raise ValueError("3DES keys here are 16 bytes (K1, K2)")
-        k1 = key[:8]
-        self._enc = _cipher(key + k1, _ZERO_IV).encryptor()
-        self._enc_chain = _ZERO_IV
-        self._dec = _cipher(key + k1, _ZERO_IV).decryptor()
-        self._dec_chain = _ZERO_IV
-        self._des = _cipher(k1 * 3, _ZERO_IV).encryptor()  # single DES: 3DES with K1=K2=K3
-        self._des_chain = _ZERO_IV
-        self._final = Cipher(TripleDES(key + k1), modes.ECB()).encryptor()
+        self._key = key
+        self._enc: CipherContext | None = None
+        self._dec: CipherContext | None = None
+        self._des: CipherContext | None = None
+        self._final: CipherContext | None = None
+        self._enc_chain = 0
+        self._des_chain = 0
 
     def encrypt(self, data: bytes) -> bytes:
         """3DES-CBC, zero IV, no padding."""
         if not data or len(data) % 8:
             raise ValueError("3DES data must be whole 8-byte blocks")
-        out = self._enc.update(_xor8(data[:8], self._enc_chain) + data[8:])
-        self._enc_chain = out[-8:]
+        if self._enc is None:
+            self._enc = _cipher(self._key + self._key[:8], _ZERO_IV).encryptor()
+        first = (int.from_bytes(data[:8], "big") ^ self._enc_chain).to_bytes(8, "big")
+        out = self._enc.update(first + data[8:])
+        self._enc_chain = int.from_bytes(out[-8:], "big")
         return out
 
     def decrypt(self, data: bytes) -> bytes:
         if not data or len(data) % 8:
             raise ValueError("3DES data must be whole 8-byte blocks")
-        out = self._dec.update(data)
-        first = _xor8(out[:8], self._dec_chain)
-        self._dec_chain = data[-8:]
-        return first + out[8:]
+        if self._dec is None:
+            self._dec = _cipher(self._key + self._key[:8], _ZERO_IV).decryptor()
+        return self._dec.update(_ZERO_IV + data)[8:]
 
     def mac(self, message: bytes) -> bytes:
         """The retail MAC of ``message`` (padded here): DES-CBC with K1 over all blocks but the
         last, then the last block XOR that chaining value under 3DES (K1, K2, K1), which is
         the same as E_K1(D_K2(H_n)) of MAC algorithm 3."""
+        if len(message) < 8:                       # one block: the 3DES step alone
+            return self._mac_contexts()[1].update(pad(message))
+        return self.mac_after(int.from_bytes(message[:8], "big"), message[8:])
+
+    def mac_after(self, counter: int, message: bytes) -> bytes:
+        """:meth:`mac` of ``counter`` as 8 bytes big-endian followed by ``message``, without
+        joining them: secure messaging MACs its send sequence counter first."""
+        des, final = self._mac_contexts()
         padded = pad(message)
-        chain = _ZERO_IV
-        if len(padded) > 8:
-            out = self._des.update(_xor8(padded[:8], self._des_chain) + padded[8:-8])
-            chain = self._des_chain = out[-8:]
-        return self._final.update(_xor8(padded[-8:], chain))
+        first = (counter ^ self._des_chain).to_bytes(8, "big")
+        out = des.update(first + padded[:-8])
+        self._des_chain = chain = int.from_bytes(out[-8:], "big")
+        return final.update((int.from_bytes(padded[-8:], "big") ^ chain).to_bytes(8, "big"))
+
+    def _mac_contexts(self) -> tuple[CipherContext, CipherContext]:
+        if self._des is None or self._final is None:
+            k1 = self._key[:8]
+            self._des = _cipher(k1 * 3, _ZERO_IV).encryptor()  # single DES: K1 = K2 = K3
+            self._final = Cipher(TripleDES(self._key + k1), modes.ECB()).encryptor()
+        return self._des, self._final
 
 
 def retail_mac(key: bytes, message: bytes) -> bytes:

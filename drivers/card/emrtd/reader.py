@@ -107,8 +107,9 @@ class EmrtdReader:
     def _protected(self, command: CommandApdu) -> tuple[bytes, int]:
         assert self._sm is not None
         self.apdus += 1
-        response = self._card.transmit(self._sm.wrap(command.encode()))
-        return self._sm.unwrap(response)
+        header = bytes((command.cla, command.ins, command.p1, command.p2))
+        protected = self._sm.wrap_parts(header, command.data, command.le, command.needs_extended)
+        return self._sm.unwrap(self._card.transmit(protected))
 
     # -- the steps --------------------------------------------------------------------------
     def select_application(self) -> None:

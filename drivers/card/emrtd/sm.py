@@ -32,6 +32,7 @@ _DO_STATUS = 0x99
 _DO_MAC = 0x8E
 _PADDING_INDICATOR = 0x01
 _MAC_DO_LENGTH = 10           # 8E 08 <8 bytes>
+_MAC_DO_HEAD = bytes((_DO_MAC, 8))
 _DO97_SHORT = 3             # 97 01 Le
 
 
@@ -165,12 +166,12 @@ class _Counter:
     def ssc(self) -> int:
         return self._ssc
 
-    def _next(self) -> bytes:
+    def _next(self) -> int:
         self._ssc = (self._ssc + 1) % _SSC_MODULUS
-        return self._ssc.to_bytes(8, "big")
+        return self._ssc
 
-    def _mac(self, ssc: bytes, message: bytes) -> bytes:
-        return self._mac_key.mac(ssc + message)
+    def _mac(self, ssc: int, message: bytes) -> bytes:
+        return self._mac_key.mac_after(ssc, message)
 
 
 class SecureMessaging(_Counter):
@@ -182,22 +183,23 @@ class SecureMessaging(_Counter):
         The result is extended when the plain command is, when Le is over 256, or when the
         protected data would not fit a short APDU."""
         command = _parse_command(apdu)
-        header = bytes([command.header[0] | _SM_CLA_BITS]) + command.header[1:]
-        objects = b""
-        if command.data:
-            objects = _encrypted_object(self._enc, command.data,
-                                        odd_ins=bool(command.header[1] & 1))
-        extended = command.extended or (command.le or 0) > 256
+        return self.wrap_parts(command.header, command.data, command.le, command.extended)
+
+    def wrap_parts(self, header: bytes, data: bytes, le: int | None, extended: bool) -> bytes:
+        """:meth:`wrap` of a command given as its header (CLA INS P1 P2), data, Le (None for
+        none) and whether it is extended, for a caller that has them apart already."""
+        header = bytes([header[0] | _SM_CLA_BITS]) + header[1:4]
+        objects = _encrypted_object(self._enc, data, odd_ins=bool(header[1] & 1)) if data else b""
+        extended = extended or (le or 0) > 256
         if not extended:
-            le_object = _DO97_SHORT if command.le is not None else 0
-            extended = len(objects) + le_object + _MAC_DO_LENGTH > 255
-        if command.le is not None:
+            extended = len(objects) + (_DO97_SHORT if le is not None else 0) + _MAC_DO_LENGTH > 255
+        if le is not None:
             if extended:
-                objects += encode_tlv(_DO_LE, (command.le & 0xFFFF).to_bytes(2, "big"))
+                objects += bytes((_DO_LE, 2)) + (le & 0xFFFF).to_bytes(2, "big")
             else:
-                objects += encode_tlv(_DO_LE, bytes([command.le & 0xFF]))
+                objects += bytes((_DO_LE, 1, le & 0xFF))
         mac = self._mac(self._next(), pad(header) + objects)
-        body = objects + encode_tlv(_DO_MAC, mac)
+        body = objects + _MAC_DO_HEAD + mac
         if extended:
             return header + b"\x00" + len(body).to_bytes(2, "big") + body + b"\x00\x00"
         return header + bytes([len(body)]) + body + b"\x00"

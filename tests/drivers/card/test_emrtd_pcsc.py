@@ -191,3 +191,27 @@ def test_a_reset_card_has_forgotten_its_bac_session(reader, vpcd_slot, pki) -> N
         # After the reset the chip answers protected commands as a fresh chip: no session.
         assert card.transmit(bytes.fromhex("0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800")) \
             == b"\x69\x88"
+
+
+def test_a_chip_announcing_extended_length_is_read_in_few_large_reads(
+        reader, vpcd_slot, pki, csca_dir: Path) -> None:  # noqa: ANN001
+    """Through the real pcscd and vpcd: the ATR's card capabilities let the reader ask for the
+    whole face at once, and the result is the same document as with short reads."""
+    identity, face = demo_identity(), demo_face(20_000)
+    document = build_document(identity, face, pki)
+    results = {}
+    slot = vpcd_slot(make_applet(document))
+    for extended in (False, True):
+        slot.swap(make_applet(document, extended_length=extended))
+        slot.insert()
+        with reader.connect() as card:
+            assert card.extended_length is extended
+            results[extended] = EmrtdReader(card).read(identity.bac_key,
+                                                       csca=load_certificates(csca_dir))
+        slot.remove()
+    short, extended_read = results[False], results[True]
+    assert extended_read.face is not None and extended_read.face.data == face
+    assert extended_read.data_groups == short.data_groups
+    assert extended_read.pa.status is PaStatus.VALID
+    assert (short.read_length, extended_read.read_length) == (0xDF, 0x8000)
+    assert extended_read.apdus < 20 < 100 < short.apdus
