@@ -123,8 +123,9 @@ def build(config: KioskConfig, *,
     outbox = outbox or Outbox(config.outbox_path, clock=clock,
                               retention_h=config.outbox.retention_hours)
     spooler = PrintSpooler(outbox, devices.get("printer"),  # type: ignore[arg-type]
-                           dispatcher=dispatcher, workers=workers)
+                           dispatcher=dispatcher, workers=workers, clock=clock)
     events.subscribe(spooler.on_device_event)
+    session.add_listener(spooler)  # what waits to print for a person who has left is withdrawn
     backend = backend or BackendClient(config.backend.url, timeout_s=config.backend.timeout_s)
     services = ServiceCatalogue(config.data_dir / CATALOGUE_FILE)
     enroller = Enroller(config, backend)

@@ -423,6 +423,17 @@ class Outbox:
         """It can never go as it is (sending -> failed); a person must look at it."""
         self._move(key, OutboxStatus.FAILED, error)
 
+    def withdraw(self, key: str) -> bool:
+        """Drop a row that is still only waiting (pending): it will never be sent, on purpose.
+        False when it is being sent or already went (then it is too late), or is not there."""
+        with self._lock:
+            try:
+                cursor = self._conn().execute(
+                    "DELETE FROM outbox WHERE idempotency_key = ? AND status = 'pending'", (key,))
+            except sqlite3.DatabaseError as err:
+                raise OutboxError(f"{self.path}: {err}") from err
+        return cursor.rowcount == 1
+
     def _move(self, key: str, status: OutboxStatus, error: str | None) -> None:
         now = self._now()
         sent_at = now if status is OutboxStatus.SENT else None

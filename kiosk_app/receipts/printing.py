@@ -5,7 +5,8 @@
 
 A printer that is not usable is not asked: nothing is queued, and the caller shows the words
 on screen instead ("please note your number"). A job that meets a fault while printing stays in
-the spooler and prints when the printer is back (the spooler's promise: nothing is lost).
+the spooler and prints when the printer is back while the person is still here; once their
+session ends it is withdrawn (see :mod:`kiosk_app.receipts.spooler`).
 
 Blocking (disk, printer): call it on a worker.
 """

@@ -8,9 +8,15 @@ A job that meets paper out, an open cover or an unplugged printer goes back to p
 reason; when the printer reports it is usable again the spooler prints what waits, each job
 once. A job left half-sent by a crash is pending again at the next start (``recover``).
 
-Threads: ``submit`` and ``pump`` block (disk, printer): call them on a worker. Listeners'
-``on_print_job_printed(job)`` and ``on_print_job_waiting(job, state)`` run on the UI thread,
-through the dispatcher; ``on_device_event`` runs there too, from the event queue.
+What is printed for the person at the screen (a receipt, a queue ticket, a status slip) is
+theirs only while they are there: when their session ends, such a job that is still waiting is
+withdrawn rather than printed later into an empty tray for the next person to take. They were
+told how to get it instead (the reference on screen, a reprint at any kiosk, an SMS). Jobs for
+the staff (a test page, an agent's Z-report) wait as long as it takes.
+
+Threads: ``submit``, ``pump`` and ``withdraw`` block (disk, printer): call them on a worker.
+Listeners' ``on_print_job_printed(job)`` and ``on_print_job_waiting(job, state)`` run on the UI
+thread, through the dispatcher; ``on_device_event`` and ``on_session_wiped`` run there too.
 """
 from __future__ import annotations
 
@@ -18,10 +24,12 @@ import base64
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from drivers.errors import DeviceError
 from drivers.events import DeviceEvent, DeviceStatusChanged
 from drivers.printer.base import ReceiptPrinter
+from kiosk_app.clock import Clock, SystemClock
 from kiosk_app.outbox import Outbox, OutboxStatus
 from kiosk_app.ui_dispatch import Dispatcher
 from kiosk_app.workers import Workers
@@ -29,6 +37,13 @@ from kiosk_app.workers import Workers
 log = logging.getLogger(__name__)
 
 KIND = "print"
+
+FOR_THE_PERSON = frozenset({"receipt", "queue_ticket", "status_slip"})
+"""Documents printed for the person at the screen: withdrawn, not printed late, once they have
+gone."""
+STILL_THERE_S = 120.0
+"""At start, a job for a person queued less than this long ago still prints: after a crash the
+app is back within seconds, and the person may well be waiting for it."""
 
 
 @dataclass(frozen=True)
@@ -43,14 +58,19 @@ class PrintJob:
 
 class PrintSpooler:
     def __init__(self, outbox: Outbox, printer: ReceiptPrinter | None, *, dispatcher: Dispatcher,
-                 workers: Workers | None = None, family: str = "printer") -> None:
+                 workers: Workers | None = None, family: str = "printer",
+                 clock: Clock | None = None) -> None:
         self._outbox = outbox
+        self._clock = clock or SystemClock()
         self._printer = printer
         self._dispatcher = dispatcher
         self._workers = workers
         self._family = family
         self._lock = threading.Lock()  # one pump at a time: a job is never sent twice at once
         self._listeners: list[object] = []
+        self._at_screen: set[str] = set()
+        """Keys of jobs for the person at the screen now (guarded by ``_at_screen_lock``)."""
+        self._at_screen_lock = threading.Lock()
 
     def add_listener(self, listener: object) -> None:
         self._listeners.append(listener)
@@ -66,9 +86,14 @@ class PrintSpooler:
         """Keep the job durably; print it with the next ``pump``. The same job_id and document
         submitted twice is kept once (a retried submit cannot print two receipts)."""
         key = f"{KIND}:{document}:{job_id}"
+        for_person = document in FOR_THE_PERSON
         self._outbox.enqueue(KIND, {"job_id": job_id, "document": document,
-                                    "data": base64.b64encode(data).decode("ascii")},
+                                    "data": base64.b64encode(data).decode("ascii"),
+                                    "for_person": for_person},
                              idempotency_key=key)
+        if for_person:
+            with self._at_screen_lock:
+                self._at_screen.add(key)
         return PrintJob(key, job_id, document)
 
     def reprint(self, data: bytes, *, job_id: str, document: str, copy: int) -> PrintJob:
@@ -96,11 +121,26 @@ class PrintSpooler:
                 self._tell("on_print_job_printed", job)
         return printed
 
+    def withdraw(self, keys: set[str] | None = None) -> int:
+        """Withdraw jobs for a person who has gone that still wait: ``keys``, or (None) every
+        such job queued more than :data:`STILL_THERE_S` ago. Returns how many; a job already
+        printing is left to finish."""
+        if keys is None:
+            before = (self._clock.now() - timedelta(seconds=STILL_THERE_S)).isoformat()
+            keys = {r.idempotency_key for r in self._outbox.rows(KIND, OutboxStatus.PENDING)
+                    if r.payload.get("for_person") and r.created_at < before}
+        withdrawn = sum(self._outbox.withdraw(key) for key in sorted(keys))
+        if withdrawn:
+            log.info("%d print jobs for a person who has left were withdrawn", withdrawn)
+        return withdrawn
+
     def start(self) -> int:
-        """At start: jobs a crash left half-sent wait again; then print what waits."""
+        """At start: jobs a crash left half-sent wait again, except those for a person who has
+        gone by now (withdrawn); then print what waits."""
         recovered = self._outbox.recover(KIND)
         if recovered:
             log.info("%d print jobs were interrupted and will be printed again", recovered)
+        self.withdraw()
         return self.pump()
 
     def waiting(self) -> list[PrintJob]:
@@ -108,6 +148,14 @@ class PrintSpooler:
                 for r in self._outbox.rows(KIND, OutboxStatus.PENDING)]
 
     # -- UI thread --------------------------------------------------------------------------
+    def on_session_wiped(self, session: object, reason: object) -> None:
+        """The person has gone (finished, cancelled or timed out): what still waits to print
+        for them is withdrawn, on a worker."""
+        with self._at_screen_lock:
+            keys, self._at_screen = self._at_screen, set()
+        if keys and self._workers is not None:
+            self._workers.submit(self.withdraw, keys)
+
     def on_device_event(self, event: DeviceEvent) -> None:
         """When the printer is usable again (paper loaded, cover closed), print what waits."""
         if (isinstance(event, DeviceStatusChanged) and event.device == self._family

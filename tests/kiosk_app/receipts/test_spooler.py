@@ -129,4 +129,75 @@ def test_the_kiosk_prints_what_waits_when_the_printer_comes_back(demo_config) ->
     printer.clear("paper_out")  # the device thread tells the event queue, the UI thread tells
     run_ui_until(lambda: printer.jobs)  # the spooler, which prints on a worker
     assert printer.jobs == [PrintedJob("HK-1", b"R1")]
+
+    # The next person's receipt waits for paper; they give up and go: it is withdrawn.
+    printer.inject("paper_out")
+    run_ui_until(lambda: kiosk.devices.state("printer").reason is Reason.PAPER_OUT)
+    kiosk.session.start()
+    kiosk.spooler.submit(b"R2", job_id="HK-2", document="receipt")
+    kiosk.spooler.pump()
+    kiosk.session.finish()
+    run_ui_until(lambda: not kiosk.spooler.waiting())
+    printer.clear("paper_out")
+    kiosk.spooler.pump()
+    assert printer.jobs == [PrintedJob("HK-1", b"R1")]
     kiosk.close()
+
+
+def test_what_waits_for_a_person_who_has_gone_is_withdrawn_not_printed_late(
+        printer, outbox) -> None:  # noqa: ANN001
+    """Paper out: the receipt and ticket wait while the person is there; they leave (the
+    session is wiped); paper loaded later prints only the technician's test page, not a
+    receipt into an empty tray for the next person to take."""
+    workers = Workers(ImmediateDispatcher())
+    spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher(), workers=workers)
+    printer.add_listener(spooler.on_device_event)
+    printer.inject("paper_out")
+    receipt = spooler.submit(b"R1", job_id="HK-1", document="receipt")
+    ticket = spooler.submit(b"T1", job_id="A001", document="queue_ticket")
+    spooler.submit(b"TEST", job_id="test", document="test_page")
+    assert spooler.pump() == 0
+
+    spooler.on_session_wiped(object(), "timed_out")
+    workers.shutdown(wait=True)
+    assert outbox.get(receipt.key) is None and outbox.get(ticket.key) is None
+    assert [j.document for j in spooler.waiting()] == ["test_page"]
+
+    workers = Workers(ImmediateDispatcher())
+    spooler._workers = workers  # the same spooler, a fresh pool for the rest of the test
+    printer.clear("paper_out")
+    workers.shutdown(wait=True)
+    assert printer.jobs == [PrintedJob("test", b"TEST")]
+
+
+def test_a_receipt_that_printed_is_not_withdrawn_and_the_next_person_keeps_theirs(
+        printer, outbox) -> None:  # noqa: ANN001
+    workers = Workers(ImmediateDispatcher())
+    spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher(), workers=workers)
+    first = spooler.submit(b"R1", job_id="HK-1", document="receipt")
+    assert spooler.pump() == 1
+    spooler.on_session_wiped(object(), "finished")
+    printer.inject("paper_out")
+    second = spooler.submit(b"R2", job_id="HK-2", document="receipt")  # the next person
+    spooler.pump()
+    workers.shutdown(wait=True)
+    assert outbox.get(first.key).status is OutboxStatus.SENT
+    assert outbox.get(second.key).status is OutboxStatus.PENDING
+
+
+def test_at_start_an_old_receipt_is_withdrawn_and_a_fresh_one_prints(
+        printer, tmp_path: Path) -> None:  # noqa: ANN001
+    from kiosk_app.clock import ManualClock
+
+    clock = ManualClock()
+    box = Outbox(tmp_path / "box.sqlite3", clock=clock)
+    spooler = PrintSpooler(box, None, dispatcher=ImmediateDispatcher(), clock=clock)
+    spooler.submit(b"OLD", job_id="HK-1", document="receipt")
+    spooler.submit(b"PAGE", job_id="test", document="test_page")
+    clock.advance(600)                       # the kiosk was off for ten minutes
+    spooler.submit(b"NEW", job_id="HK-2", document="receipt")   # queued just before a crash
+    clock.advance(5)
+    restarted = PrintSpooler(box, printer, dispatcher=ImmediateDispatcher(), clock=clock)
+    assert restarted.start() == 2
+    assert printer.jobs == [PrintedJob("test", b"PAGE"), PrintedJob("HK-2", b"NEW")]
+    box.close()
