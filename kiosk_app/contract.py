@@ -341,6 +341,9 @@ class ApplicationIn(_Body):
     payment_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     created_at: datetime
     """When the person confirmed it at the device (the device's clock)."""
+    consent_at: datetime | None = None
+    """When the customer agreed, on the agent's screen, that the agent applies for them with
+    their details (the device's clock). Required when ``channel`` is ``agent``."""
 
 
 class StatusEvent(_Body):
@@ -476,7 +479,13 @@ class AgentCredential(_Body):
     pin_hash: Annotated[str, StringConstraints(max_length=300)]
     """``scrypt$n$r$p$salt$hash`` (base64url), never the PIN."""
     offline_limit_cents: Cents = 0
+    """The most the device may hold in cash payments the backend has not confirmed yet."""
     offline_limit_count: Annotated[int, Field(ge=0)] = 0
+    """The most cash payments the device may hold that the backend has not confirmed yet."""
+    id_number_hash: Annotated[str, StringConstraints(max_length=300)] | None = None
+    """The agent's own national ID number as ``scrypt$n$r$p$salt$hash``, like ``pin_hash``
+    (never the number), so that the agent can sign in with their ID card, offline too; None
+    when the agent has no card sign-in."""
 
 
 class Enrolment(_Body):

@@ -3,17 +3,18 @@ double-entry ledger.
 
 Demo agents (seeded at start; bound to every agent device):
 
-============  =====================  ====
-agent number  name                   PIN
-============  =====================  ====
-BA-0001       Demo Agent Kilimani    2468
-BA-0002       Demo Agent Kisumu      1357
-BA-0003       Demo Agent Mombasa     8024
-============  =====================  ====
+============  =====================  ====  ================================
+agent number  name                   PIN   own ID card
+============  =====================  ====  ================================
+BA-0001       Demo Agent Kilimani    2468  the demo card (ID number 12345678)
+BA-0002       Demo Agent Kisumu      1357  none
+BA-0003       Demo Agent Mombasa     8024  none
+============  =====================  ====  ================================
 
 A PIN is kept only as ``scrypt$n$r$p$salt$hash`` (hashlib.scrypt, n=2**14, r=8, p=1, 32-byte
 hash; salt and hash in base64url without padding), which the device also gets so that it can
-check the PIN offline. Five wrong PINs in a row lock the agent: first for the sandbox's
+check the PIN offline. An agent's own ID number is kept the same way (``id_number_hash``), so
+that the device can sign the agent in with their ID card, offline too. Five wrong PINs in a row lock the agent: first for the sandbox's
 ``--lockout`` seconds, then twice as long each time, until a right PIN.
 
 A ledger entry debits one account and credits another by the same amount, so the balances
@@ -54,6 +55,9 @@ DEMO_AGENTS: tuple[tuple[str, str, str], ...] = (
     ("BA-0003", "Demo Agent Mombasa", "8024"),
 )
 """(agent number, name, PIN): the PINs are for the demo, and written here on purpose."""
+DEMO_ID_NUMBERS: dict[str, str] = {"BA-0001": "12345678"}
+"""The demo agents' own ID numbers: BA-0001 holds the demo ID card (the card emulator's
+``demo_identity``, whose ID number is 12345678), so the demo card signs in as that agent."""
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 TRIES_BEFORE_LOCK = 5
 NAIROBI = timezone(timedelta(hours=3), "EAT")
@@ -88,19 +92,31 @@ def verify_pin(pin: str, pin_hash: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+def normalise_id_number(text: str) -> str:
+    """An ID number as it is hashed: capitals and digits only."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
 def seed_agents(session: Session) -> None:
-    """Add the demo agents that are not there yet (their PINs are never changed here)."""
+    """Add the demo agents that are not there yet (their PINs are never changed here), and
+    the demo card's ID number to the agent who holds it when it has none yet."""
     for number, name, pin in DEMO_AGENTS:
-        if session.get(AgentRecord, number) is None:
-            session.add(AgentRecord(agent_number=number, name=name, pin_hash=hash_pin(pin),
-                                    failed_attempts=0, lock_count=0))
+        agent = session.get(AgentRecord, number)
+        id_number = DEMO_ID_NUMBERS.get(number)
+        if agent is None:
+            session.add(AgentRecord(
+                agent_number=number, name=name, pin_hash=hash_pin(pin), failed_attempts=0,
+                lock_count=0,
+                id_number_hash=hash_pin(normalise_id_number(id_number)) if id_number else None))
+        elif agent.id_number_hash is None and id_number:
+            agent.id_number_hash = hash_pin(normalise_id_number(id_number))
 
 
 def agent_credentials(session: Session, settings: Settings) -> list[contract.AgentCredential]:
     return [contract.AgentCredential(
         agent_number=agent.agent_number, name=agent.name, pin_hash=agent.pin_hash,
         offline_limit_cents=settings.offline_limit_cents,
-        offline_limit_count=settings.offline_limit_count)
+        offline_limit_count=settings.offline_limit_count, id_number_hash=agent.id_number_hash)
         for agent in session.scalars(select(AgentRecord).order_by(AgentRecord.agent_number))]
 
 

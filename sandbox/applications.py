@@ -89,6 +89,8 @@ def check_application(session: Session, body: contract.ApplicationIn,
         fields["payment"] = "only an agent takes cash"
     if body.channel is contract.Channel.AGENT and body.agent_number is None:
         fields["agent_number"] = "required when the channel is 'agent'"
+    if body.channel is contract.Channel.AGENT and body.consent_at is None:
+        fields["consent_at"] = "the customer's consent is required when an agent applies"
     if body.agent_number is not None and session.get(AgentRecord, body.agent_number) is None:
         fields["agent_number"] = "no agent with this number"
     if body.payment_id is not None:
@@ -119,7 +121,7 @@ def _create(backend: Backend, device: DeviceDep, body: contract.ApplicationIn,
         service_name=service.name.model_dump_json(),
         collection=service.collection.model_dump_json(),
         processing_days=service.processing_days, status=ApplicationStatus.RECEIVED.value,
-        created_at=body.created_at, received_at=now)
+        created_at=body.created_at, received_at=now, consent_at=body.consent_at)
     session.add(record)
     session.flush()
     session.add_all([

@@ -115,6 +115,8 @@ class ApplicationRecord(Base):
     status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """When the customer consented to an agent applying for them (agent channel only)."""
 
 
 class StatusEventRecord(Base):
@@ -183,6 +185,8 @@ class AgentRecord(Base):
     lock_count: Mapped[int] = mapped_column(Integer, default=0)
     """How many times the agent has been locked since the last right PIN."""
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    id_number_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    """The agent's own ID number, hashed like the PIN, for sign-in with the ID card."""
 
 
 class LedgerEntryRecord(Base):

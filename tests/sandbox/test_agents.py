@@ -48,6 +48,14 @@ def test_an_agent_device_gets_its_agents_with_pin_hashes_it_can_check(
         assert again == unb64(digest)
         assert agents[number].offline_limit_cents > 0 and agents[number].offline_limit_count > 0
     assert agents["BA-0001"].name == "Demo Agent Kilimani"
+    # BA-0001 holds the demo ID card: its ID number, hashed like a PIN, never in clear.
+    card = agents["BA-0001"].id_number_hash
+    assert card is not None and "12345678" not in card
+    scheme, n, r, p, salt, digest = card.split("$")
+    assert scheme == "scrypt" and hashlib.scrypt(
+        b"12345678", salt=unb64(salt), n=int(n), r=int(r), p=int(p),
+        dklen=len(unb64(digest))) == unb64(digest)
+    assert agents["BA-0002"].id_number_hash is None
 
 
 @pytest.mark.postgresql

@@ -100,6 +100,7 @@ def test_a_reference_used_under_another_key_is_taken(kiosk: Device) -> None:
     ({"service_code": "LAND_SEARCH", "answers": {}, "amount_cents": 0}, "service_code"),
     ({"payment": "cash"}, "payment"),
     ({"channel": "agent"}, "agent_number"),
+    ({"channel": "agent", "agent_number": "BA-0001"}, "consent_at"),
     ({"agent_number": "BA-9999"}, "agent_number"),
 ])
 def test_a_body_that_does_not_fit_the_catalogue_is_refused(kiosk: Device, changes: dict,
