@@ -1,5 +1,6 @@
 """The outbox: every write that matters, kept on disk until the backend has it."""
 from kiosk_app.outbox.store import (
+    NewRow,
     Outbox,
     OutboxError,
     OutboxRow,
@@ -7,4 +8,4 @@ from kiosk_app.outbox.store import (
     OutboxSummary,
 )
 
-__all__ = ["Outbox", "OutboxError", "OutboxRow", "OutboxStatus", "OutboxSummary"]
+__all__ = ["NewRow", "Outbox", "OutboxError", "OutboxRow", "OutboxStatus", "OutboxSummary"]

@@ -104,6 +104,16 @@ class OutboxSummary:
 
 
 @dataclass(frozen=True)
+class NewRow:
+    """One write for :meth:`Outbox.enqueue_many`: the arguments of :meth:`Outbox.enqueue`."""
+
+    kind: str
+    payload: dict[str, Any] = field(repr=False)
+    idempotency_key: str | None = None
+    personal: Iterable[str] | None = None
+
+
+@dataclass(frozen=True)
 class OutboxRow:
     idempotency_key: str
     kind: str
@@ -264,25 +274,44 @@ class Outbox:
 
         ``personal`` names the top-level fields of ``payload`` that are personal data: they are
         sealed. None means the kind's default (:data:`PERSONAL_FIELDS`); ``()`` seals nothing."""
-        key = idempotency_key or str(uuid.uuid4())
+        return self.enqueue_many([NewRow(kind, payload, idempotency_key, personal)])[0]
+
+    def enqueue_many(self, rows: Iterable[NewRow]) -> list[str]:
+        """Store several writes durably in one transaction: all of them, or none (an agent's
+        application and the ledger entries it brings). Returns their idempotency keys, in
+        order; a key already stored is kept once, as with :meth:`enqueue`. Rows are sent in
+        the order given."""
+        rows = list(rows)
         now = self._now()
-        names = PERSONAL_FIELDS.get(kind, ()) if personal is None else tuple(personal)
-        plain, secret = _split(payload, names)
-        body = _json(plain)
+        keys: list[str] = []
         with self._lock:
+            db = self._conn()
             try:
-                db = self._conn()
-                sealed = (self._sealing_key(db).seal(_json(secret), idempotency_key=key, kind=kind)
-                          if secret else None)
-                db.execute(
-                    "INSERT INTO outbox (idempotency_key, kind, payload, sealed, status,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)"
-                    " ON CONFLICT (idempotency_key) DO NOTHING",
-                    (key, kind, body, sealed, now, now),
-                )
+                db.execute("BEGIN IMMEDIATE")
+                for row in rows:
+                    key = row.idempotency_key or str(uuid.uuid4())
+                    names = (PERSONAL_FIELDS.get(row.kind, ()) if row.personal is None
+                             else tuple(row.personal))
+                    plain, secret = _split(row.payload, names)
+                    sealed = (self._sealing_key(db).seal(_json(secret), idempotency_key=key,
+                                                         kind=row.kind) if secret else None)
+                    db.execute(
+                        "INSERT INTO outbox (idempotency_key, kind, payload, sealed, status,"
+                        " created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)"
+                        " ON CONFLICT (idempotency_key) DO NOTHING",
+                        (key, row.kind, _json(plain), sealed, now, now),
+                    )
+                    keys.append(key)
+                db.execute("COMMIT")
             except sqlite3.DatabaseError as err:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise OutboxError(f"{self.path}: {err}") from err
-        return key
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        return keys
 
     # -- reading ------------------------------------------------------------------------------
     def summary(self, kinds: KindFilter = None) -> OutboxSummary:

@@ -297,3 +297,33 @@ def test_sealed_data_survives_a_round_trip_through_the_key_file(tmp_path: Path) 
     assert again.get(key).payload["applicant"]["phone"] == "254712345678"
     assert again.retention == timedelta(hours=72)
     again.close()
+
+
+def test_several_rows_go_in_one_transaction_all_or_none(box: Outbox, tmp_path: Path) -> None:
+    from kiosk_app.outbox import NewRow
+
+    body = application()
+    entry = {"agent_number": "BA-0001", "entry": {"entry_id": "e1", "amount_cents": 100}}
+    keys = box.enqueue_many([NewRow("application", body, "app-1", ("applicant", "answers")),
+                             NewRow("ledger_entry", entry, "entry-1", ())])
+    assert keys == ["app-1", "entry-1"]
+    assert [(r.idempotency_key, r.kind, r.status) for r in box.rows()] == [
+        ("app-1", "application", OutboxStatus.PENDING),
+        ("entry-1", "ledger_entry", OutboxStatus.PENDING)]
+    assert box.get("app-1").payload == body and box.get("app-1", opened=False).sealed
+    assert box.get("entry-1").payload == entry and not box.get("entry-1").sealed
+    for marker in PERSONAL_MARKERS:
+        assert marker not in file_bytes(box.path), marker
+
+    # A row that cannot be stored (its payload is not JSON) takes the rows before it along:
+    # nothing of the batch is kept.
+    with pytest.raises(TypeError):
+        box.enqueue_many([NewRow("application", application(), "app-2"),
+                          NewRow("ledger_entry", {"entry": object()}, "entry-2", ())])
+    assert [r.idempotency_key for r in box.rows()] == ["app-1", "entry-1"]
+    # The same batch again is kept once; the store still takes new rows afterwards.
+    assert box.enqueue_many([NewRow("application", body, "app-1"),
+                             NewRow("ledger_entry", entry, "entry-1", ())]) == ["app-1", "entry-1"]
+    box.enqueue("feedback", {"rating": 5}, idempotency_key="fb-1")
+    assert [r.idempotency_key for r in box.rows()] == ["app-1", "entry-1", "fb-1"]
+    assert raw(box.path, "SELECT count(*) FROM outbox")[0][0] == 3
