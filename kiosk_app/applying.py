@@ -33,7 +33,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -45,7 +45,7 @@ from kiosk_app import contract
 from kiosk_app.config import KioskConfig
 from kiosk_app.contract import DocumentType, PaymentStatus
 from kiosk_app.i18n import N_
-from kiosk_app.outbox import Outbox, OutboxError, OutboxStatus
+from kiosk_app.outbox import NewRow, Outbox, OutboxError, OutboxStatus
 from kiosk_app.payments import PaymentView
 from kiosk_app.receipts.documents import receipt
 from kiosk_app.receipts.issuing import ReceiptIssuer
@@ -94,6 +94,19 @@ class ApplyError(Exception):
 
 
 @dataclass(frozen=True)
+class Assisted:
+    """An application a BETA agent makes for a customer (the agent role): who applies for
+    them, when the customer consented, and whether the fees were paid in cash."""
+
+    agent_number: str
+    consent_at: datetime
+    """When the customer agreed, on the agent's screen, that the agent applies for them with
+    their details: sent with the application."""
+    cash: bool = False
+    """The customer paid the fees in cash to the agent (else by M-Pesa, or nothing to pay)."""
+
+
+@dataclass(frozen=True)
 class Draft:
     """What the session holds at "I confirm", copied on the UI thread for the worker.
     Personal data: hidden from repr."""
@@ -107,6 +120,8 @@ class Draft:
     attachments: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     phone: str | None = field(default=None, repr=False)
     payment: PaymentView | None = None
+    assisted: Assisted | None = None
+    """Set when an agent applies for the customer (``dataclasses.replace`` it in)."""
 
     @classmethod
     def from_session(cls, data: Any, now: datetime) -> Draft:
@@ -131,7 +146,7 @@ class Submitted:
     service_name: contract.Text
     amount_cents: int
     payment: str
-    """``mpesa`` or ``none``, as sent."""
+    """``mpesa``, ``cash`` (to an agent) or ``none``, as sent."""
     payment_to_confirm: bool
     mpesa_code: str | None
     sent: bool
@@ -203,7 +218,11 @@ def application_in(draft: Draft, service: contract.Service) -> contract.Applicat
     their values) that do not fit."""
     payment = draft.payment
     paid = service.total_cents > 0
-    if paid and payment is None:
+    assisted = draft.assisted
+    cash = paid and assisted is not None and assisted.cash
+    if cash:
+        payment = None  # paid to the agent in cash: no M-Pesa payment goes with it
+    if paid and payment is None and not cash:
         raise ApplyError("invalid", "a paid service with no payment")
     if payment is not None and payment.status is PaymentStatus.FAILED:
         raise ApplyError("invalid", "the payment failed")
@@ -216,8 +235,11 @@ def application_in(draft: Draft, service: contract.Service) -> contract.Applicat
             attachments={name: contract.encode_attachment(jpeg)
                          for name, jpeg in draft.attachments.items()},
             language=draft.language if draft.language in ("en", "sw") else "en",
-            channel=contract.Channel.KIOSK, amount_cents=service.total_cents,
-            payment="mpesa" if paid else "none",
+            channel=contract.Channel.AGENT if assisted else contract.Channel.KIOSK,
+            agent_number=assisted.agent_number if assisted else None,
+            consent_at=assisted.consent_at if assisted else None,
+            amount_cents=service.total_cents,
+            payment="cash" if cash else "mpesa" if paid else "none",
             payment_id=payment.payment_id if paid and payment is not None else None,
             created_at=draft.confirmed_at)
     except ValidationError as err:
@@ -227,6 +249,17 @@ def application_in(draft: Draft, service: contract.Service) -> contract.Applicat
 
 # -- the work ---------------------------------------------------------------------------------
 _KEYS = uuid.UUID("6f1d3a52-8c1e-4b7a-9a55-2f0e6c1d4b90")
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An application in the outbox, not yet with a receipt (:meth:`Applying.queue`)."""
+
+    draft: Draft
+    body: contract.ApplicationIn = field(repr=False)
+    service: contract.Service = field(repr=False)
+    key: str
+    """The application's outbox row (its idempotency key)."""
 
 
 def application_key(reference: str) -> str:
@@ -267,6 +300,16 @@ class Applying:
         """Worker thread. Queue the application (durably, sealed), wake the sync worker, wait a
         little for the backend while it answers, then issue and print the receipt. Raises
         ApplyError only when the application could not be queued."""
+        return self.finish(self.queue(draft))
+
+    def queue(self, draft: Draft, *,
+              with_rows: Callable[[contract.ApplicationIn, contract.Service],
+                                  Sequence[NewRow]] | None = None) -> Queued:
+        """Worker thread; the first half of :meth:`submit`. Check the draft against the
+        catalogue and queue the application durably (sealed) in one transaction with the rows
+        ``with_rows(body, service)`` makes for it (an agent's ledger entries), after it; then
+        wake the sync worker. Raises ApplyError when it could not be queued: then nothing of
+        it is kept."""
         service = self.services.service(draft.service_code)
         if service is None:
             raise ApplyError("invalid", f"no service {draft.service_code} in the catalogue")
@@ -275,18 +318,26 @@ class Applying:
         personal = tuple(name for name in ("applicant", "answers", "attachments")
                          if name in payload)
         key = application_key(body.reference)
+        rows = [NewRow(APPLICATION_KIND, payload, key, personal)]
+        if with_rows is not None:
+            rows += with_rows(body, service)
         try:
-            self.outbox.enqueue(APPLICATION_KIND, payload, idempotency_key=key,
-                                personal=personal)
+            self.outbox.enqueue_many(rows)
         except OutboxError as err:
             log.error("application %s could not be queued: %s", body.reference, err)
             raise ApplyError("not_kept", str(err)) from None
         log.info("application %s queued (%s, payment %s)", body.reference, service.code,
                  body.payment)
         self.wake_sync()
+        return Queued(draft, body, service, key)
+
+    def finish(self, queued: Queued) -> Submitted:
+        """Worker thread; the second half of :meth:`submit`: wait a little for the backend
+        while it answers, then issue and print the receipt."""
+        draft, body, service, key = queued.draft, queued.body, queued.service, queued.key
         sent = self._wait_until_sent(key)
 
-        payment = draft.payment
+        payment = draft.payment if body.payment == "mpesa" else None
         to_confirm = body.payment == "mpesa" and (
             payment is None or payment.status is not PaymentStatus.CONFIRMED)
         mpesa_code = payment.mpesa_receipt if payment is not None else None
@@ -300,7 +351,7 @@ class Applying:
                 service_name_en=service.name.en, service_name_sw=service.name.sw,
                 official_fee_cents=official, convenience_fee_cents=convenience,
                 payment_method=body.payment, mpesa_code=mpesa_code,
-                issued_at=draft.confirmed_at, training=self.config.demo)
+                issued_at=draft.confirmed_at, training=self.config.training)
             data = dataclasses.replace(data, payment_to_confirm=to_confirm,
                                        waiting_to_be_sent=not sent)
             token = data.token

@@ -102,6 +102,8 @@ def build(config: KioskConfig, *,
           registry: Registry | None = None,
           ui_watch: UiWatch | None = None,
           speaker: Speaker | None = None) -> Kiosk:
+    # An agent device in training mode runs with its own folder and the training backend.
+    config = config.effective()
     clock = clock or SystemClock()
     dispatcher = dispatcher or ImmediateDispatcher()
     registry = registry or builtin_registry()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from drivers.registry import FAMILIES, Registry, builtin_registry
 from kiosk_app.i18n import N_, translator
@@ -78,6 +78,40 @@ class TimeLimits(_Section):
     """Agent role: seconds without input before the warning."""
     agent_warning_s: float = Field(default=60.0, ge=20, le=600)
     """Agent role: seconds the warning counts down before the session is wiped."""
+
+
+TRAINING_DIR = "training"
+"""The folder under ``data_dir`` where an agent device in training mode keeps everything."""
+
+
+class AgentConfig(_Section):
+    """The agent role: how much cash may wait unconfirmed, the PIN lock, training mode."""
+
+    offline_limit_cents: int = Field(default=1_000_000, ge=0, le=100_000_000)
+    """Kenya shilling cents: the most an agent device may hold in cash payments the backend
+    has not confirmed yet (taken offline, or not yet sent); beyond it, cash is refused until
+    the device has synced. The agent's own limit from the enrolment applies when it is lower."""
+    offline_limit_count: int = Field(default=30, ge=0, le=10_000)
+    """How many cash payments an agent device may hold that the backend has not confirmed
+    yet; the agent's own limit from the enrolment applies when it is lower."""
+    lockout_s: float = Field(default=30.0, ge=1, le=3600)
+    """Seconds an agent is locked out on this device after five wrong PINs in a row; each
+    lock after that lasts twice as long as the one before, until a right PIN."""
+    training: bool = False
+    """Training mode: every slip and screen says TRAINING / MAFUNZO, and the device keeps
+    everything of training in ``data_dir/training`` and talks only to
+    ``training_backend_url``, so nothing of it reaches the real books or backend."""
+    training_backend_url: str = "http://127.0.0.1:8765"
+    """The backend training mode talks to: a sandbox, never the national backend."""
+    training_enrolment_code: str | None = Field(default=DEMO_ENROLMENT_CODE, min_length=6,
+                                                max_length=64)
+    """The training backend's enrolment code (the sandbox's, by default)."""
+
+    @model_validator(mode="after")
+    def _http_url(self) -> "AgentConfig":
+        if not self.training_backend_url.startswith(("http://", "https://")):
+            raise ValueError("training_backend_url must start with http:// or https://")
+        return self
 
 
 class DisplayConfig(_Section):
@@ -163,8 +197,34 @@ class KioskConfig(_Section):
     """How people identify themselves."""
     outbox: OutboxConfig = OutboxConfig()
     """The outbox: retention of personal data, and retries."""
+    agent: AgentConfig = AgentConfig()
+    """The agent role: offline limits, the PIN lock, training mode."""
     demo: bool = False
     """Demo mode: simulated devices, marked as a demonstration on screen."""
+
+    _effective: bool = PrivateAttr(default=False)
+
+    @property
+    def training(self) -> bool:
+        """Whether slips and screens say TRAINING / MAFUNZO: a demo, or an agent device in
+        training mode."""
+        return self.demo or (self.role == "agent" and self.agent.training)
+
+    def effective(self) -> "KioskConfig":
+        """The settings the device runs with (``bootstrap.build`` asks for them). An agent
+        device in training mode keeps everything in ``data_dir/training`` (its own outbox,
+        books, enrolment and keys) and talks to ``agent.training_backend_url`` with its code,
+        so nothing of training reaches the real books or the real backend. Asking again
+        changes nothing more."""
+        if self._effective or self.role != "agent" or not self.agent.training:
+            return self
+        backend = self.backend.model_copy(update={
+            "url": self.agent.training_backend_url,
+            "enrolment_code": self.agent.training_enrolment_code})
+        config = self.model_copy(update={"data_dir": self.data_dir / TRAINING_DIR,
+                                         "backend": backend})
+        config._effective = True
+        return config
 
     @property
     def fullscreen(self) -> bool:

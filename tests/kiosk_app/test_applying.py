@@ -2,6 +2,7 @@
 through the spooler to the simulated printer, and, online, to the sandbox exactly once."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -290,3 +291,29 @@ def test_online_the_sandbox_gets_it_once_and_the_receipt_needs_no_waiting_line(
             (draft.reference, PAID, 105000)]
     finally:
         kiosk.close()
+
+
+def test_an_agent_applies_for_a_customer_paid_in_cash_with_consent_recorded(
+        kiosk: Kiosk, printer: SimulatedPrinter) -> None:
+    from kiosk_app.applying import Assisted, application_in
+
+    consent = datetime(2026, 3, 2, 9, 28, tzinfo=timezone.utc)
+    draft = dataclasses.replace(draft_for(kiosk, payment=None),
+                                assisted=Assisted("BA-0001", consent, cash=True))
+    body = application_in(draft, kiosk.services.service(PAID))
+    assert (body.channel, body.agent_number, body.consent_at, body.payment, body.payment_id,
+            body.amount_cents) == (contract.Channel.AGENT, "BA-0001", consent, "cash", None,
+                                   105000)
+    # By M-Pesa, the agent's application carries the payment like the kiosk's.
+    by_mpesa = dataclasses.replace(draft, assisted=Assisted("BA-0001", consent))
+    with pytest.raises(ApplyError):
+        application_in(dataclasses.replace(by_mpesa, payment=None), kiosk.services.service(PAID))
+    body = application_in(dataclasses.replace(by_mpesa, payment=CONFIRMED),
+                          kiosk.services.service(PAID))
+    assert (body.payment, body.payment_id) == ("mpesa", CONFIRMED.payment_id)
+
+    result = offline(kiosk).submit(draft)
+    assert (result.payment, result.mpesa_code, result.payment_to_confirm) == ("cash", None, False)
+    lines = texts(printer.jobs[0].data)
+    assert "Paid by / Imelipwa kwa" + "Cash / Pesa taslimu".rjust(48 - 22) in lines
+    assert "Waiting to be sent / Linasubiri kutumwa" in lines

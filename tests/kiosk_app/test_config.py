@@ -125,3 +125,43 @@ def test_readme_documents_every_setting() -> None:
     assert expected - documented == set()
     for name, info in KioskConfig.model_fields.items():
         assert info.description or info.annotation.__doc__, name
+
+
+def test_the_agent_section_and_training_mode_kept_apart(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, """
+role = "agent"
+data_dir = "/srv/huduma"
+[agent]
+offline_limit_cents = 250000
+offline_limit_count = 5
+training = true
+training_backend_url = "http://127.0.0.1:9999"
+"""))
+    assert (config.agent.offline_limit_cents, config.agent.offline_limit_count) == (250_000, 5)
+    assert config.training and config.agent.lockout_s == 30.0
+    running = config.effective()
+    # Training keeps its own folder and talks only to the training backend.
+    assert running.data_dir == Path("/srv/huduma/training")
+    assert running.outbox_path == Path("/srv/huduma/training/outbox.sqlite3")
+    assert running.backend.url == "http://127.0.0.1:9999"
+    assert running.backend.enrolment_code == "HUDUMA-DEMO"
+    assert running.effective() is running and running.effective().data_dir == running.data_dir
+    # Without training, and in the kiosk role, the settings are run as they are.
+    real = config.model_copy(update={"agent": config.agent.model_copy(update={"training": False})})
+    assert real.effective() is real and not real.training
+    kiosk = config.model_copy(update={"role": "kiosk"})
+    assert kiosk.effective() is kiosk and not kiosk.training
+    assert KioskConfig.demo_config(role="agent", data_dir=tmp_path).training  # a demo's slips
+
+
+def test_agent_settings_are_refused_by_name(tmp_path: Path) -> None:
+    assert refusal(write(tmp_path, """
+[agent]
+offline_limit_count = -1
+lockout = 5
+""")) == [
+        "  - agent.offline_limit_count: expected a value of at least 0, got -1",
+        "  - agent.lockout: unknown setting (check its spelling)",
+    ]
+    assert refusal(write(tmp_path, '[agent]\ntraining_backend_url = "ftp://sandbox"\n')) == [
+        "  - agent: not accepted: training_backend_url must start with http:// or https://"]
