@@ -24,7 +24,12 @@ with the payment's id when there is one, marked "payment to be confirmed" on the
 backend holds the payment under the application's reference either way, so nothing paid is
 lost, and nobody is asked to pay again.
 
-Blocking (disk, printer): ``submit`` and :func:`queue_feedback` run on a worker thread.
+When the receipt could not print, the person may have the reference sent to their phone by SMS
+(:func:`queue_reference_sms`): queued like everything else, after the application, and sent
+by the sync worker.
+
+Blocking (disk, printer): ``submit``, :func:`queue_feedback` and :func:`queue_reference_sms`
+run on a worker thread.
 """
 from __future__ import annotations
 
@@ -44,6 +49,7 @@ from drivers.status import DeviceState
 from kiosk_app import contract
 from kiosk_app.config import KioskConfig
 from kiosk_app.contract import DocumentType, PaymentStatus
+from kiosk_app.forms import mask_number
 from kiosk_app.i18n import N_
 from kiosk_app.outbox import NewRow, Outbox, OutboxError, OutboxStatus
 from kiosk_app.payments import PaymentView
@@ -61,6 +67,7 @@ log = logging.getLogger(__name__)
 
 APPLICATION_KIND = "application"
 FEEDBACK_KIND = "feedback"
+SMS_KIND = "sms"
 
 CONFIRM_WAIT_S = 4.0
 """How long ``submit`` waits for the backend to confirm an application, while it answers."""
@@ -403,6 +410,35 @@ class Applying:
             state = self.printer_state()
             reason = state.reason.value if state.reason is not None else None
         return False, reason if reason in PRINT_WORDS else "not_working", job.key
+
+
+# -- the reference by SMS ----------------------------------------------------------------------
+def sms_key(reference: str) -> str:
+    """One SMS per application from this device: a second touch, or a retry, queues nothing
+    more. (Made from the reference only: a key is stored in the clear, a phone number is not.)"""
+    return str(uuid.uuid5(_KEYS, f"{SMS_KIND}:{reference}"))
+
+
+def queue_reference_sms(outbox: Outbox, wake_sync: Callable[[], None], reference: str,
+                        phone: str, language: str) -> str:
+    """Worker thread: ask for the application's reference to be sent to ``phone`` by SMS (the
+    phone sealed in the outbox), the sync woken. Raises ApplyError("invalid") for a number
+    that is not a Kenyan mobile number. Returns the row's key."""
+    number = contract.normalise_phone(phone)
+    if number is None:
+        raise ApplyError("invalid", "not a Kenyan mobile number")
+    key = outbox.enqueue(SMS_KIND, {"reference": reference, "phone": number,
+                                    "language": language if language in ("en", "sw") else "en"},
+                         idempotency_key=sms_key(reference))
+    wake_sync()
+    return key
+
+
+def masked_phone(phone: str) -> str:
+    """A phone number as it may be shown on a screen others can see (``*******678``), or ""
+    when it is not a Kenyan mobile number."""
+    number = contract.normalise_phone(phone)
+    return mask_number("0" + number[3:]) if number else ""
 
 
 # -- feedback ---------------------------------------------------------------------------------

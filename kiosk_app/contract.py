@@ -447,6 +447,25 @@ class FeedbackIn(_Body):
     created_at: datetime
 
 
+class SmsIn(_Body):
+    """Send the application's reference to a phone by SMS (when the receipt could not print)."""
+
+    phone: Phone
+    language: Literal["en", "sw"] = "en"
+
+
+class SmsMessage(_Body):
+    """A message the backend's SMS gateway took (operator view). The phone is kept only as
+    its last four digits."""
+
+    id: str
+    reference: Reference
+    phone_last4: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+    language: Literal["en", "sw"]
+    text: str
+    sent_at: datetime
+
+
 class Accepted(_Body):
     """A write the backend has stored."""
 
@@ -588,6 +607,9 @@ class Paths:
     CATALOGUE = f"{PREFIX}/catalogue"
     APPLICATIONS = f"{PREFIX}/applications"
     APPLICATION = f"{PREFIX}/applications/{{reference}}"
+    APPLICATION_SMS = f"{PREFIX}/applications/{{reference}}/sms"
+    OPERATOR_SMS = f"{PREFIX}/operator/sms"
+    """What the SMS gateway took (operator only): list[SmsMessage]."""
     OPERATOR_APPLICATIONS = f"{PREFIX}/operator/applications"
     """Every application the backend holds (operator only): list[Application]."""
     ADVANCE = f"{PREFIX}/operator/applications/{{reference}}/advance"

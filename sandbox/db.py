@@ -175,6 +175,21 @@ class FeedbackRecord(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class SmsRecord(Base):
+    """A message the simulated SMS gateway took: the phone is kept only as its last four
+    digits, as for payments."""
+
+    __tablename__ = "sms_messages"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), ForeignKey("applications.reference"),
+                                           index=True)
+    device_id: Mapped[str] = mapped_column(String(32), ForeignKey("devices.device_id"))
+    phone_last4: Mapped[str] = mapped_column(String(4))
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
 class AgentRecord(Base):
     __tablename__ = "agents"
     agent_number: Mapped[str] = mapped_column(String(16), primary_key=True)

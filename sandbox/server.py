@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import Depends, FastAPI
 
 from kiosk_app import contract
-from sandbox import agents, applications, catalogue, devices, payments, queue
+from sandbox import agents, applications, catalogue, devices, payments, queue, sms
 from sandbox.catalogue_store import SeedError, load_seed
 from sandbox.context import Backend
 from sandbox.db import make_engine, make_sessions, shown_url
@@ -95,7 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> contract.Health:
         return contract.Health(server_time=datetime.now(timezone.utc))
 
-    for module in (catalogue, applications, payments, queue, devices, agents):
+    for module in (catalogue, applications, sms, payments, queue, devices, agents):
         app.include_router(module.router)
     return app
 

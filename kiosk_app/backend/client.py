@@ -237,6 +237,13 @@ class BackendClient:
         return self._call(contract.Ticket, "POST", Paths.TICKETS, body=body,
                           idempotency_key=idempotency_key)
 
+    def send_reference_sms(self, reference: str, body: contract.SmsIn, *,
+                           idempotency_key: str) -> contract.Accepted:
+        """Ask the backend to send the application's reference to ``body.phone`` by SMS."""
+        return self._call(contract.Accepted, "POST",
+                          Paths.APPLICATION_SMS.format(reference=reference), body=body,
+                          idempotency_key=idempotency_key)
+
     def send_feedback(self, body: contract.FeedbackIn, *,
                       idempotency_key: str) -> contract.Accepted:
         return self._call(contract.Accepted, "POST", Paths.FEEDBACK, body=body,

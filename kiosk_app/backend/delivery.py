@@ -16,6 +16,11 @@ Kinds and their payloads (each the JSON of a :mod:`kiosk_app.contract` model):
 | ``feedback``     | ``FeedbackIn``                                  | POST /v1/feedback       |
 | ``ticket``       | ``TicketIn``                                    | POST /v1/queue/tickets  |
 | ``ledger_entry`` | ``{"agent_number": ..., "entry": LedgerEntryIn}`` | POST /v1/agents/{n}/ledger |
+| ``sms``          | ``{"reference": ..., "phone": ..., "language": ...}`` | POST /v1/applications/{r}/sms |
+
+An SMS is queued after the application it is about, but the backend may not have that
+application yet when the SMS comes up (it was set back by a dropped network): the backend's
+404 then means "later", not "never".
 
 Blocking (network): runs on the sync worker's thread.
 """
@@ -34,7 +39,7 @@ from kiosk_app.outbox.store import OutboxRow
 
 log = logging.getLogger(__name__)
 
-KINDS = ("application", "feedback", "ticket", "ledger_entry")
+KINDS = ("application", "feedback", "ticket", "ledger_entry", "sms")
 
 
 class UnsendableRow(BackendError):
@@ -74,6 +79,10 @@ class Delivery:
             if row.kind == "ticket":
                 ticket = contract.TicketIn.model_validate(payload)
                 return lambda: self.client.take_ticket(ticket, idempotency_key=key)
+            if row.kind == "sms":
+                reference = str(payload["reference"])
+                sms = contract.SmsIn.model_validate({k: payload[k] for k in ("phone", "language")})
+                return lambda: self._sms(reference, sms, key)
             if row.kind == "ledger_entry":
                 agent = str(payload["agent_number"])
                 entry = contract.LedgerEntryIn.model_validate(payload["entry"])
@@ -85,6 +94,24 @@ class Delivery:
             raise UnsendableRow(f"the stored {row.kind} does not fit the API: "
                                 f"{', '.join(where)}") from None
         raise UnsendableRow(f"no delivery for rows of kind {row.kind!r}")
+
+
+    def _sms(self, reference: str, body: contract.SmsIn, key: str) -> BaseModel:
+        try:
+            return self.client.send_reference_sms(reference, body, idempotency_key=key)
+        except BackendError as err:
+            if err.status == 404:
+                # The application it is about is still on its way (it was queued first).
+                raise ApplicationNotThereYet(str(err), err.status, err.problem) from err
+            raise
+
+
+class ApplicationNotThereYet(BackendError):
+    """An SMS about an application the backend does not have yet: asked again later."""
+
+    @property
+    def retryable(self) -> bool:
+        return True
 
 
 def make_delivery(config: KioskConfig, client: BackendClient | None = None, **kwargs: Any

@@ -48,7 +48,8 @@ DEFAULT_RETENTION_H = 72.0
 """Hours the personal data of a sent row is kept before :meth:`Outbox.purge` drops it."""
 
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
-    "application": ("applicant", "answers", "attachments")}
+    "application": ("applicant", "answers", "attachments"),
+    "sms": ("phone",)}
 """The top-level payload fields sealed by default, per kind (when ``enqueue`` is not told)."""
 
 _COLUMNS = ("idempotency_key, kind, payload, status, attempts, last_error, created_at,"

@@ -44,7 +44,7 @@ from kiosk_app.outbox.store import Outbox, OutboxError, OutboxRow, OutboxSummary
 
 log = logging.getLogger(__name__)
 
-SYNC_KINDS: tuple[str, ...] = ("application", "feedback", "ticket", "ledger_entry")
+SYNC_KINDS: tuple[str, ...] = ("application", "feedback", "ticket", "ledger_entry", "sms")
 """The kinds of row the backend takes (see :mod:`kiosk_app.backend.delivery`)."""
 
 Deliver = Callable[[OutboxRow], None]

@@ -2,6 +2,9 @@
 cannot print, what to do instead: the reference and the receipt's QR on the screen, to write
 down or photograph, and that any kiosk can print it again or show the application's progress.
 
+When it cannot print, the reference can also go to the person's phone by SMS: with one touch
+to the number they paid with (shown masked), or to a number they type.
+
 Then "Rate our service" (the feedback) or "Finish".
 
 UI thread throughout. What was issued comes from :mod:`kiosk_app.applying` through the session
@@ -10,16 +13,20 @@ here is noticed through the spooler's listener.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
-from kiosk_app.applying import PRINT_WORDS, Submitted
+from kiosk_app.applying import (PRINT_WORDS, ApplyError, Submitted, masked_phone,
+                                queue_reference_sms)
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.spooler import PrintJob
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
+
+log = logging.getLogger(__name__)
 
 PRINTING = N_("Your receipt is printing. Please take it from the printer.")
 INSTEAD = N_("Please write down your reference, or take a photo of it and of this QR code with "
@@ -29,6 +36,13 @@ ANY_KIOSK = N_("Any Huduma kiosk can print your receipt again or show how your a
 WAITING = N_("Your application is kept safely on this kiosk and will be sent to the office by "
              "itself when the network is back. You do not need to do anything.")
 TO_CONFIRM = N_("Your M-Pesa payment will be confirmed later. Do not pay again.")
+SMS_OFFER = N_("Send the reference to my phone by SMS")
+SMS_TO = N_("Send the reference by SMS to {phone}")
+SMS_TYPE = N_("Type the phone number for the SMS")
+SMS_QUEUED = N_("An SMS with your reference will come to {phone}. If the network is down, it "
+                "will come when it is back.")
+SMS_FAILED = N_("Sorry, the SMS could not be arranged. Please write the reference down.")
+WRONG_PHONE = N_("This is not a Kenyan mobile number. Type it as 07XX XXX XXX or 01XX XXX XXX.")
 
 
 class ReceiptPresenter(Presenter):
@@ -47,6 +61,17 @@ class ReceiptPresenter(Presenter):
     show_qr = BooleanProperty(False)
     qr = ObjectProperty(None, allownone=True)
     """The receipt's QR as a texture, when it is shown on the screen."""
+    sms = StringProperty("")
+    """The SMS part: "" (not offered), ``offer`` (a button), ``typing`` (a phone number to
+    type), ``sending``, ``queued`` or ``failed``."""
+    sms_words = StringProperty("")
+    """A catalogue key: the SMS button's or answer's words (with ``{phone}`` where the masked
+    number goes)."""
+    sms_masked = StringProperty("")
+    """The number the SMS goes to, masked (``*******678``)."""
+    sms_phone = StringProperty("")
+    """The number being typed for the SMS."""
+    sms_error = StringProperty("")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,12 +110,61 @@ class ReceiptPresenter(Presenter):
             self.any_kiosk = ANY_KIOSK
             self.qr = qr_texture(done.qr) if done.qr else None
             self.show_qr = self.qr is not None
+            self._offer_sms()
 
     def _printed(self) -> None:
         self.print_words = PRINTING
         self.problem = self.instead = self.any_kiosk = ""
         self.show_qr = False
         self.qr = None
+        if self.sms in ("offer", "typing"):
+            self.sms = self.sms_words = self.sms_error = self.sms_phone = self.sms_masked = ""
+
+    # -- the reference by SMS ---------------------------------------------------------------
+    def _offer_sms(self) -> None:
+        self.sms_masked = masked_phone(self.session.data.phone or "")
+        self.sms, self.sms_words = "offer", SMS_TO if self.sms_masked else SMS_OFFER
+
+    @action
+    def send_sms(self) -> None:
+        """The SMS button: to the number the person paid with, or first ask for one."""
+        if self.sms == "offer" and self.session.data.phone:
+            self._queue_sms(self.session.data.phone)
+        elif self.sms == "offer":
+            self.sms, self.sms_words, self.sms_error = "typing", SMS_TYPE, ""
+        elif self.sms == "typing":
+            self._queue_sms(self.sms_phone)
+
+    @action
+    def type_sms_phone(self, text: str) -> None:
+        if text != self.sms_phone:
+            self.sms_phone = text
+            self.sms_error = ""
+
+    def _queue_sms(self, phone: str) -> None:
+        if masked_phone(phone) == "":
+            self.sms_error = WRONG_PHONE
+            return
+        self.sms, self.sms_error = "sending", ""
+        reference, language = self.reference, self.session.language
+        self.kiosk.workers.submit(
+            queue_reference_sms, self.kiosk.outbox, self.kiosk.sync.wake, reference, phone,
+            language, on_done=lambda _key: self._sms_queued(reference, phone),
+            on_error=lambda err: self._sms_failed(reference, err))
+
+    def _sms_queued(self, reference: str, phone: str) -> None:
+        """UI thread: the SMS is in the outbox; it goes with the next sync."""
+        if reference == self.reference:
+            self.sms, self.sms_words, self.sms_phone = "queued", SMS_QUEUED, ""
+            self.sms_masked = masked_phone(phone)
+
+    def _sms_failed(self, reference: str, err: BaseException) -> None:
+        """UI thread."""
+        log.error("an SMS of the reference could not be queued: %s", type(err).__name__)
+        if reference == self.reference:
+            self.sms, self.sms_words = "failed", SMS_FAILED
+            if isinstance(err, ApplyError):
+                self.sms, self.sms_words, self.sms_error = "typing", SMS_TYPE, WRONG_PHONE
 
     def _forget(self) -> None:
         self._job = None
@@ -98,6 +172,7 @@ class ReceiptPresenter(Presenter):
         self.instead = self.any_kiosk = self.waiting = self.to_confirm = ""
         self.show_qr = False
         self.qr = None
+        self.sms = self.sms_words = self.sms_phone = self.sms_error = self.sms_masked = ""
 
     @action
     def rate(self) -> None:

@@ -99,6 +99,46 @@ def test_a_row_is_delivered_once_however_often_it_is_sent(sandbox: SandboxServer
     assert heard[0].status is contract.ApplicationStatus.RECEIVED
 
 
+def test_the_reference_by_sms_goes_after_its_application_exactly_once(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """Queued while offline, the phone sealed; an SMS that reaches the backend before its
+    application is told "not yet" (404) and waits, then goes once the application has."""
+    from kiosk_app.applying import queue_reference_sms
+    from kiosk_app.outbox.sync import Outcome, send_one, sync_once
+
+    config = config_for(sandbox, tmp_path)
+    service = simple_services(catalogue_of(sandbox))[0]
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    body = application(service)
+    app_key = outbox.enqueue("application", body.model_dump(mode="json"))
+    woken = []
+    sms_key = queue_reference_sms(outbox, lambda: woken.append(1), body.reference,
+                                  "0712 345 678", "sw")
+    again = queue_reference_sms(outbox, lambda: woken.append(1), body.reference,
+                                "0712 345 678", "sw")                  # a second touch
+    assert again == sms_key and len(woken) == 2
+    assert len(outbox.rows("sms")) == 1
+    assert "phone" not in outbox.get(sms_key, opened=False).payload    # sealed on disk
+    raw = (tmp_path / "outbox.sqlite3").read_bytes()
+    assert b"254712345678" not in raw and b"0712345678" not in raw
+
+    deliver = make_delivery(config)
+    # The SMS comes up first (its application was set back): "not yet", kept, no SMS sent.
+    sms_row = outbox.claim("sms")
+    assert send_one(outbox, deliver, sms_row) is Outcome.RETRY
+    assert outbox.get(sms_key).status.value == "pending"
+    counts = sync_once(outbox, deliver)
+    assert (counts.sent, counts.failed, counts.pending) == (2, 0, 0)
+    assert outbox.get(app_key).status.value == outbox.get(sms_key).status.value == "sent"
+    sync_once(outbox, deliver)
+    answer = requests.get(f"{sandbox.url}{contract.Paths.OPERATOR_SMS}",
+                          params={"reference": body.reference},
+                          headers=sandbox.operator_headers, timeout=10)
+    messages = answer.json()
+    assert len(messages) == 1 and messages[0]["phone_last4"] == "5678"
+    assert messages[0]["language"] == "sw" and body.reference in messages[0]["text"]
+
+
 def test_a_refused_token_enrols_again_and_the_row_still_goes(sandbox: SandboxServer,
                                                             tmp_path: Path) -> None:
     config = config_for(sandbox, tmp_path)
