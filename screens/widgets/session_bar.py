@@ -19,7 +19,11 @@ from kiosk_app.session import CANCEL_NEEDS_CONFIRMATION, IN_SESSION, Session, Se
 from screens.base import Presenter, action
 from screens.theme import Themed
 
-HIDDEN_IN = frozenset({SessionState.PAYMENT, SessionState.SUBMITTING, SessionState.THANK_YOU})
+HIDDEN_IN = frozenset({SessionState.PAYMENT, SessionState.SUBMITTING, SessionState.RECEIPT,
+                       SessionState.FEEDBACK, SessionState.THANK_YOU})
+"""Where "Cancel" would mislead or is handled by the screen itself: the payment has its own
+cancel; once the application is in (receipt, feedback, thank you) there is nothing left to
+cancel, and those screens end with their own "Finish"."""
 
 
 class SessionBarPresenter(Presenter):

@@ -41,3 +41,24 @@ def test_cancel_where_something_was_entered_asks_first(make_ui) -> None:  # noqa
     assert session.state is SessionState.ATTRACT
     assert dialog._window is None
     assert not session.data.holds_personal_data()
+
+
+def test_once_the_application_is_in_there_is_no_cancel_only_finish(make_ui) -> None:  # noqa: ANN001
+    """On the receipt and the feedback "Cancel" would read as cancelling the application:
+    those screens end with their own "Finish"."""
+    ui = make_ui()
+    session = ui.app.kiosk.session
+    session.start()
+    ui.pump(2)
+    assert ui.app.session_bar.height > 0
+    for state in (SessionState.IDENTIFY, SessionState.CATALOGUE):
+        session.go(state)
+        ui.pump(2)
+        assert ui.app.session_bar.height > 0 and not ui.app.session_bar.disabled
+    session._state = SessionState.SUBMITTING   # as after review and payment
+    session._set_state(SessionState.RECEIPT)
+    ui.pump(2)
+    assert ui.app.session_bar.height == 0 and ui.app.session_bar.disabled
+    session.go(SessionState.FEEDBACK)
+    ui.pump(2)
+    assert ui.app.session_bar.height == 0 and ui.app.session_bar.disabled
