@@ -136,6 +136,9 @@ class SessionData:
     """The application's reference, made on the device when the person confirms (review)."""
     attachments: dict[str, bytes] = field(default_factory=dict, repr=False)
     """Photos of documents taken for the form, by field name (JPEG bytes)."""
+    form_page: int | None = None
+    """The form's page to open at, when the person chose one answer to change on the review
+    (None: the first page)."""
     payment: Any = None
     """The M-Pesa payment under way or done (kiosk_app.payments.PaymentView)."""
     receipt: Any = None

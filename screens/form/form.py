@@ -149,6 +149,9 @@ class FormPresenter(Presenter):
             return
         self.draft = FormDraft(service, answers=self.session.data.answers,
                                attachments=self.session.data.attachments)
+        page, self.session.data.form_page = self.session.data.form_page, None
+        if page is not None and 0 <= page < self.draft.count:
+            self.draft.go_to(page)  # the one answer the person chose to change
         self.most_choices = max(2 if f.kind is FieldKind.YES_NO else len(f.choices)
                                 for f in service.fields)
         self._show_page()

@@ -25,13 +25,15 @@ TOTAL = N_("Total to pay")
 FREE = N_("This service is free of charge.")
 PAY = N_("Confirm and pay")
 SEND = N_("Confirm and send")
+CHANGE = N_("Change")
 
 
 class ReviewPresenter(Presenter):
     service_name = StringProperty("")
     for_whom = StringProperty("")
     lines = ListProperty([])
-    """``[(question, answer), ...]`` in the person's language."""
+    """``[(question, answer, page), ...]`` in the person's language; ``page`` is the form's
+    page that asks it."""
     fees = ListProperty([])
     """``[(fee, amount), ...]``, the amounts as money."""
     total = StringProperty("")
@@ -83,7 +85,7 @@ class ReviewPresenter(Presenter):
             self.for_whom = ""
         if service.fields:
             draft = FormDraft(service, answers=data.answers, attachments=data.attachments)
-            self.lines = [(line.label, line.value) for line in draft.summary(language)]
+            self.lines = [(line.label, line.value, line.page) for line in draft.summary(language)]
         else:
             self.lines = []
         self._total_cents = service.total_cents
@@ -106,8 +108,11 @@ class ReviewPresenter(Presenter):
             self.session.go(SessionState.FORM)
 
     @action
-    def change(self) -> None:
-        self.session.go(SessionState.FORM)
+    def change(self, page: int = 0) -> None:
+        """Back to the form: at the page of the answer chosen, or at the first."""
+        if self.session.state is SessionState.REVIEW:
+            self.session.data.form_page = page
+            self.session.go(SessionState.FORM)
 
     @action
     def confirm(self) -> None:
@@ -121,12 +126,18 @@ class ReviewView(View):
     def on_kv_post(self, base_widget: object) -> None:
         self.presenter.bind(lines=self._show_lines, fees=self._show_fees)
 
-    def _show_lines(self, _presenter: object, lines: list[tuple[str, str]]) -> None:
+    def _show_lines(self, _presenter: object, lines: list[tuple[str, str, int]]) -> None:
         grid = self.ids.answers
         grid.clear_widgets()
-        for question, answer in lines:
+        self.change_buttons: list[Any] = []
+        for question, answer, page in lines:
             grid.add_widget(Factory.ReviewQuestion(text=question))
-            grid.add_widget(Factory.ReviewAnswer(text=answer))
+            row = Factory.ReviewAnswerRow()
+            row.ids.answer.text = answer
+            row.ids.change.text = self.tr._(CHANGE)
+            row.ids.change.bind(on_release=lambda _b, page=page: self.presenter.change(page))
+            self.change_buttons.append(row.ids.change)
+            grid.add_widget(row)
 
     def _show_fees(self, _presenter: object, fees: list[tuple[str, str]]) -> None:
         grid = self.ids.fees
