@@ -328,4 +328,8 @@ class _Slip:
         return self.p.output
 
 
+Slip = _Slip
+"""One document being laid out, for documents laid out elsewhere in the same way (the agent's
+Z-report, :mod:`agent_mode.zreport`)."""
+
 test_page.__test__ = False  # type: ignore[attr-defined]  # a document, not a pytest test
