@@ -2,6 +2,7 @@
 
     huduma-kiosk run [--role kiosk|agent] [--demo] [--config FILE]
     huduma-kiosk doctor [--json] [--demo] [--config FILE] [--language en|sw]
+    huduma-kiosk agent sign-in|shift|float|reconcile|report|z-report ...   (agent_mode.commands)
 
 Exit status: 0 when all is well, 1 when something a citizen needs is down, 2 for a refused
 config or a wrong command line.
@@ -101,6 +102,9 @@ def make_parser() -> argparse.ArgumentParser:
     _add_config_options(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
+    # The agent's commands live with the agent's domain: the one other place the core reaches
+    # up, lazily (the module imports nothing more until an agent command runs).
+    from agent_mode.commands import add_agent_commands
     from kiosk_app.backend_commands import add_backend_commands
     from kiosk_app.card_commands import add_card_commands
     from kiosk_app.outbox_commands import add_outbox_commands
@@ -109,6 +113,7 @@ def make_parser() -> argparse.ArgumentParser:
     from kiosk_app.sandbox_command import add_sandbox_command
     from kiosk_app.scan_commands import add_scan_command
 
+    add_agent_commands(sub)
     add_backend_commands(sub)
     add_card_commands(sub)
     add_outbox_commands(sub)
