@@ -207,7 +207,11 @@ class Books:
                 payload = row.payload
                 if payload.get("channel") != "agent" or payload.get("reference") in known:
                     continue
-                transactions.append(transaction_of(payload))
+                try:
+                    transactions.append(transaction_of(payload))
+                except (KeyError, TypeError, ValueError):
+                    log.warning("outbox row %s is not an agent's application",
+                                row.idempotency_key)
             added = self.store.add_entries(entries) + self.store.add_transactions(transactions)
             self._caught_up = True
         if added:

@@ -84,6 +84,7 @@ class SignInRefused(Exception):
         self.retry_after_s = retry_after_s
 
     def message(self, language: str) -> str:
+        """The words for the agent in ``language`` (any thread)."""
         return translator(language).gettext(WORDS[self.key]).format(**self.params)
 
     def bilingual(self) -> str:
@@ -121,7 +122,8 @@ class _WrongPin(Exception):
 
 class Lockout:
     """Wrong PINs counted per agent in the agent's file; five in a row lock the agent, for
-    ``first_wait_s`` and then twice as long each time, until a right PIN."""
+    ``first_wait_s`` and then twice as long each time, until a right PIN. Every method reads
+    or writes the agent's file: a worker thread."""
 
     def __init__(self, store: AgentStore, clock: Clock, *, first_wait_s: float,
                  tries: int = TRIES_BEFORE_LOCK) -> None:

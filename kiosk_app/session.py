@@ -141,6 +141,9 @@ class SessionData:
     (None: the first page)."""
     payment: Any = None
     """The M-Pesa payment under way or done (kiosk_app.payments.PaymentView)."""
+    consent_at: Any = None
+    """Agent role: when the customer agreed on screen that the agent applies for them
+    (``agent_mode.assisted.CONSENT_WORDS``), a datetime; sent with the application."""
     receipt: Any = None
     """What was issued at the end: the reference, the token, whether it printed."""
     status_result: Any = None

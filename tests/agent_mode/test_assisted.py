@@ -192,3 +192,34 @@ def test_training_marks_every_slip_and_keeps_its_books_apart(
     # Nothing of training is in the real folder: no outbox, no books.
     real = tmp_path / "data"
     assert sorted(p.name for p in real.iterdir()) == ["training"]
+
+
+def test_the_agents_file_catches_up_from_the_outbox_after_a_crash_between_them(
+        tmp_path: Path, agent_sandbox: SandboxServer) -> None:
+    clock = ManualClock(START)
+    config = agent_config(tmp_path / "data")
+    keep_enrolment(config, agent_sandbox)
+    desk = make_desk(config, clock=clock)
+    try:
+        agent = desk.sign_in_with_pin("BA-0001", PINS["BA-0001"])
+        desk.shifts.start("BA-0001", opening_cents=0)
+        done = desk.assisted.submit(draft_for(desk, PAID), agent, consent_at=clock.now(),
+                                    cash=True)
+        path = desk.store.path
+    finally:
+        desk.close()
+        desk.kiosk.close()
+    # As if the process died after the outbox's commit and before the agent's file's.
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM entries")
+        db.execute("DELETE FROM transactions")
+    desk = make_desk(config, clock=clock)
+    try:
+        report = desk.reports.between_days("BA-0001", START.date(), START.date())
+        assert [(line.reference, line.payment, line.amount_cents, line.commission_cents)
+                for line in report.lines] == [(done.reference, "cash", 105_000, 5_000)]
+        assert desk.shifts.current("BA-0001").expected_cents == 105_000
+        assert desk.books.catch_up() == 0  # nothing more to find
+    finally:
+        desk.close()
+        desk.kiosk.close()
