@@ -1,10 +1,12 @@
 """``huduma-kiosk printer emulate``: run the receipt printer emulator until SIGTERM or SIGINT.
 
     huduma-kiosk printer emulate --port 9100 --out receipts --width 58 --fault paper_near_end \\
-        --control-port 9101
+        --control-port 9101 --print-rate 3000
     printer emulator listening on 127.0.0.1:9100 (control on 127.0.0.1:9101)
 
-Faults that take a number are written ``--fault paper_out_after=2000``.
+Faults that take a number are written ``--fault paper_out_after=2000`` (bytes printed before
+the roll runs out). ``--print-rate`` makes the emulated printer take each job into its buffer
+and print it over time, as a real one does; without it every command prints as it arrives.
 """
 from __future__ import annotations
 
@@ -12,8 +14,6 @@ import argparse
 import signal
 import threading
 from pathlib import Path
-
-from drivers.printer.emulator import PrinterEmulator
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -31,14 +31,19 @@ def add_printer_emulator_command(printer_sub: argparse._SubParsersAction) -> Non
                               "paper_out_after=N (may be given more than once)")
     emulate.add_argument("--control-port", type=int, metavar="C",
                          help="line-based control port: fault NAME, clear [NAME], status, jobs")
+    emulate.add_argument("--print-rate", type=float, metavar="BYTES_PER_S",
+                         help="print the buffered job data at this many bytes a second "
+                              "(default: each command the moment it arrives)")
     emulate.set_defaults(func=cmd_printer_emulate)
 
 
 def cmd_printer_emulate(args: argparse.Namespace) -> int:
+    from drivers.printer.emulator import PrinterEmulator  # Pillow: only when emulating
+
     try:
         emulator = PrinterEmulator(host=args.host, port=args.port, out_dir=args.out,
                                    paper_width_mm=args.width, faults=args.fault,
-                                   control_port=args.control_port)
+                                   control_port=args.control_port, print_rate=args.print_rate)
     except ValueError as err:
         print(f"printer emulate: {err}", flush=True)
         return EXIT_USAGE

@@ -24,6 +24,9 @@ class PrinterProfile:
     native_qr: bool = True
     """Prints QR codes itself (``GS ( k``); otherwise they go as raster images."""
     cutter: bool = True
+    confirms_printing: bool = True
+    """Answers ``GS ( H`` process-ID requests once what came before has printed, so a job can
+    count as printed only once all of it came out."""
 
     @classmethod
     def for_width(cls, width_mm: int, **kwargs: object) -> "PrinterProfile":
@@ -42,7 +45,9 @@ class ReceiptPrinter(Device):
         raise NotImplementedError
 
     def print_job(self, data: bytes, *, job_id: str = "") -> None:
-        """Send a whole job. Returns once the printer has all of it; raises
+        """Send a whole job. Returns once the printer has printed all of it (one whose profile
+        has no ``confirms_printing``: once it has all of it); raises
         :class:`~drivers.errors.PaperOut`, :class:`~drivers.errors.CoverOpen`,
-        :class:`~drivers.errors.DeviceOffline` and the like otherwise."""
+        :class:`~drivers.errors.DeviceOffline` and the like otherwise, and then the job counts
+        as not printed."""
         raise NotImplementedError

@@ -1,18 +1,45 @@
 """A network thermal receipt printer, emulated: the test peer of the ESC/POS network adapter.
 
-It listens on raw TCP like a printer's port 9100, answers the real-time status requests
-(``DLE EOT n``, ``GS r n``) as they arrive, takes injected faults (paper near end, paper out,
-cover open, offline, a dropped connection, the roll running out after N bytes), and renders
-each job to ``job-0001.png`` and ``job-0001.txt`` in ``out_dir`` with :mod:`render`.
+It listens on raw TCP like a printer's port 9100, takes injected faults (paper near end, paper
+out, cover open, offline, a dropped connection, the roll running out after N bytes printed),
+and renders each job to ``job-0001.png`` and ``job-0001.txt`` in ``out_dir`` with :mod:`render`.
 A second, line-based TCP port takes the same faults from another process (``fault cover_open``,
 ``clear``, ``status``, ``jobs``).
 
-Threads: :meth:`PrinterEmulator.start` starts one thread that serves print connections one after
-another, as a real printer does (a second client waits in the listen backlog), and one for the
-control port. A job is rendered on the print thread when it ends. :meth:`stop` closes every
-socket and joins both threads.
+Like a real printer it keeps what it receives in a buffer, and its mechanism prints from there:
 
-    with PrinterEmulator(port=0, out_dir=Path("receipts"), paper_width_mm=58) as printer:
+- with ``print_rate`` (bytes a second) the mechanism prints the buffer over time, as a printer
+  does after taking a whole job in at once; by default it prints each command the moment it
+  arrives, as fast as the tests can go.
+- Real-time requests are answered at once from the mechanism's state as it is now, whatever
+  waits in the buffer: ``DLE EOT n`` (status), ``DLE ENQ 2`` (recover from an error after
+  clearing the receive and print buffers: what waits there is dropped unprinted). Everything
+  else is processed in sequence: ``GS r n`` is answered when the mechanism reaches it, and
+  ``GS ( H`` fn 48 (process ID, ``1D 28 48 06 00 30 30 d1 d2 d3 d4``) is answered
+  ``37 22 d1 d2 d3 d4 00`` once all the data before it has printed, never for data that did
+  not print or was cleared (Epson, *ESC/POS Command Reference*, "GS ( H <Function 48>",
+  "DLE ENQ").
+- ``paper_out_after n`` counts bytes printed. When the roll runs out or the cover opens in the
+  middle of a job, the job's record is made from what reached the paper (``complete=False``),
+  and the rest of it waits in the buffer, with anything received after it: once the fault is
+  cleared (paper loaded, cover closed) the mechanism prints on, and that rest becomes a record
+  of its own (``resumed=True``), unless ``DLE ENQ 2`` cleared it first. Data received while
+  ``offline`` is dropped: an offline printer takes nothing in and answers nothing.
+
+Epson's reference says its printers act on ``DLE ENQ 2`` only after a recoverable error such as
+an autocutter error, and ignore it after a paper end; this emulator clears its buffer on it in
+every state but ``offline``.
+
+Threads: :meth:`PrinterEmulator.start` starts one thread that serves print connections one after
+another, as a real printer does (a second client waits in the listen backlog), one for the
+mechanism, which prints, answers what is processed in sequence and renders each job when it
+ends (a job that ``DLE ENQ 2`` cuts short is rendered on the connection thread), and one for
+the control port. Without a print rate, the connection thread hands each
+command to the mechanism and waits until it is printed (or printing has stopped), so answers
+are as if printing took no time. :meth:`stop` closes every socket and joins the threads.
+
+    with PrinterEmulator(port=0, out_dir=Path("receipts"), paper_width_mm=58,
+                         print_rate=3000) as printer:
         escpos.printer.Network("127.0.0.1", printer.port).textln("Habari")
         printer.inject("paper_near_end")
         printer.wait_for_jobs(1, timeout=5)[0].txt.read_text()   # "Habari\\n"
@@ -23,6 +50,7 @@ import enum
 import logging
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +61,8 @@ log = logging.getLogger(__name__)
 
 _POLL_S = 0.1
 """How often blocked threads look whether :meth:`PrinterEmulator.stop` was called."""
+_TICK_S = 0.01
+"""With a print rate, the mechanism puts this long's worth of bytes on the paper at a time."""
 
 
 class Fault(enum.StrEnum):
@@ -42,11 +72,11 @@ class Fault(enum.StrEnum):
     OFFLINE = "offline"
     DISCONNECT_MID_JOB = "disconnect_mid_job"
     PAPER_OUT_AFTER = "paper_out_after"
-    """Takes ``n``: the roll runs out after n more bytes of job data."""
+    """Takes ``n``: the roll runs out after n more bytes of job data have printed."""
 
 
 STOPS_PRINTING = frozenset({Fault.PAPER_OUT, Fault.COVER_OPEN, Fault.OFFLINE})
-"""Faults under which job bytes are received but not printed."""
+"""Faults under which the mechanism prints nothing: what is in the buffer waits."""
 
 
 # Real-time status bytes (Epson ESC/POS reference, DLE EOT n; the fixed bits are the ones
@@ -62,6 +92,8 @@ STATUS_PAPER_NEAR_END = 0x0C    # 0x12 | 0x0C = RT_MASK_LOWPAPER (30)
 STATUS_PAPER_OUT = 0x60         # 0x12 | 0x60 = RT_MASK_NOPAPER (114)
 GS_R_PAPER_NEAR_END = 0x03      # GS r 1: roll paper near-end sensor
 GS_R_PAPER_OUT = 0x0C           # GS r 1: roll paper end sensor
+PROCESS_ID_RESPONSE = b"\x37\x22"
+"""Header and identifier of the answer to ``GS ( H`` fn 48; the 4-byte ID and a NUL follow."""
 
 
 @dataclass(frozen=True)
@@ -73,34 +105,109 @@ class PrintedJob:
     txt: Path
     complete: bool
     received: int = 0
-    """All the job's bytes the emulator received, printed or not (status requests excluded)."""
+    """The job's bytes the emulator had received when this record was made, printed or not
+    (requests answered by the printer excluded); for a resumed rest, the bytes of it printed."""
+    resumed: bool = False
+    """The rest of a job whose printing stopped part-way, printed after the fault was cleared
+    because nobody cleared the buffer (``DLE ENQ 2``)."""
 
 
 class _Job:
-    def __init__(self) -> None:
+    """One job as it is received and printed (a cut, or the connection's end, ends it)."""
+
+    def __init__(self, *, resumed: bool = False) -> None:
         self.printed = bytearray()
         self.received = 0
-        self.stopped = False
-        self.offline_only = True
+        self.lost = False
+        """Some of its bytes will never print: cleared, dropped while offline, cut short."""
+        self.limit: int | None = None
+        """``disconnect_mid_job``: no more than this many bytes of it print."""
+        self.finished = False
+        """Its record is made (or it will never have one); what of it still prints goes to
+        ``rest``."""
+        self.rest: _Job | None = None
+        self.resumed = resumed
+
+    def current(self) -> _Job:
+        """The job that its next printed bytes belong to."""
+        job = self
+        while job.finished and job.rest is not None:
+            job = job.rest
+        return job
+
+
+class _Client:
+    """A print connection, which both the connection thread and the mechanism answer on."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def send(self, data: bytes) -> None:
+        with self._lock:
+            if self._closed or not data:
+                return
+            try:
+                self._conn.sendall(data)
+            except OSError:  # the client left without reading
+                pass
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+
+
+class _Item:
+    """One entry of the printer's buffer: ``data`` to print, a request processed in sequence
+    (``process_id``, ``gs_r``), or the ``end`` of a job."""
+
+    __slots__ = ("kind", "job", "data", "client", "done")
+
+    def __init__(self, kind: str, job: _Job, data: bytes = b"",
+                 client: _Client | None = None) -> None:
+        self.kind = kind
+        self.job = job
+        self.data = data
+        self.client = client
+        self.done = False
+
+
+def _nothing() -> None:
+    pass
 
 
 class PrinterEmulator:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 9100, out_dir: Path,
                  paper_width_mm: int = 80, faults: Iterable[str] = (),
-                 control_port: int | None = None) -> None:
+                 control_port: int | None = None, print_rate: float | None = None) -> None:
+        """``print_rate``: bytes of job data printed a second; None prints each command the
+        moment it arrives."""
         if paper_width_mm not in (58, 80):
             raise ValueError("paper width must be 58 or 80 mm")
+        if print_rate is not None and not print_rate > 0:
+            raise ValueError("the print rate must be more than 0 bytes a second")
         self.host = host
         self.port = port
         self.control_port = control_port
         self.out_dir = Path(out_dir)
         self.paper_width_mm = paper_width_mm
         self.width_dots = 384 if paper_width_mm == 58 else 576
-        self._lock = threading.Condition()
+        self.print_rate = print_rate
+        self._lock = threading.Condition()  # an RLock underneath
         self._faults: set[Fault] = set()
         self._paper_left: int | None = None
         self._jobs: list[PrintedJob] = []
         self._received = 0
+        self._printed = 0
+        self._buffer: deque[_Item] = deque()
+        self._offset = 0
+        """Bytes of the buffer's first item already printed."""
+        self._printing: _Job | None = None
+        """The job the mechanism last printed bytes of, until its end is processed."""
+        self._parked = False
+        """The mechanism waits: its buffer is empty, or printing has stopped."""
+        self._finish_lock = threading.Lock()  # one record made at a time: numbers stay in order
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._listeners: list[socket.socket] = []
@@ -116,14 +223,17 @@ class PrinterEmulator:
         self._stopping.clear()
         printer = self._listen(self.port)
         self.port = printer.getsockname()[1]
-        self._spawn(self._serve_printer, printer, "printer-emulator")
+        self._spawn(self._run_mechanism, (), "printer-emulator-mechanism")
+        self._spawn(self._serve_printer, (printer,), "printer-emulator")
         if self.control_port is not None:
             control = self._listen(self.control_port)
             self.control_port = control.getsockname()[1]
-            self._spawn(self._serve_control, control, "printer-emulator-control")
+            self._spawn(self._serve_control, (control,), "printer-emulator-control")
 
     def stop(self) -> None:
         self._stopping.set()
+        with self._lock:
+            self._lock.notify_all()
         for thread in self._threads:
             thread.join(timeout=5)
         for listener in self._listeners:
@@ -147,8 +257,8 @@ class PrinterEmulator:
         self._listeners.append(listener)
         return listener
 
-    def _spawn(self, target: object, listener: socket.socket, name: str) -> None:
-        thread = threading.Thread(target=target, args=(listener,), name=name, daemon=True)
+    def _spawn(self, target: Callable[..., None], args: tuple[object, ...], name: str) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         self._threads.append(thread)
         thread.start()
 
@@ -178,9 +288,10 @@ class PrinterEmulator:
             self._faults.add(which)
             if which is Fault.PAPER_OUT_AFTER:
                 self._paper_left = int(kwargs["n"])
+            self._lock.notify_all()
 
     def clear(self, fault: str | None = None) -> None:
-        """Turns one fault off, or all of them."""
+        """Turns one fault off, or all of them; printing goes on from the buffer."""
         with self._lock:
             if fault is None:
                 self._faults.clear()
@@ -191,6 +302,7 @@ class PrinterEmulator:
                     raise ValueError(f"unknown fault {fault!r}") from None
             if Fault.PAPER_OUT_AFTER not in self._faults:
                 self._paper_left = None
+            self._lock.notify_all()
 
     @property
     def faults(self) -> frozenset[str]:
@@ -204,9 +316,22 @@ class PrinterEmulator:
 
     @property
     def received(self) -> int:
-        """Bytes of job data received since start, printed or not (status requests excluded)."""
+        """Bytes of job data received since start, printed or not (requests that the printer
+        answers excluded)."""
         with self._lock:
             return self._received
+
+    @property
+    def printed(self) -> int:
+        """Bytes of job data that reached the paper since start."""
+        with self._lock:
+            return self._printed
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of job data received and waiting to print."""
+        with self._lock:
+            return sum(len(i.data) for i in self._buffer if i.kind == "data") - self._offset
 
     def wait_for_jobs(self, n: int, timeout: float) -> list[PrintedJob]:
         """The jobs, once there are at least ``n``; TimeoutError if not in ``timeout`` seconds."""
@@ -216,8 +341,8 @@ class PrinterEmulator:
             return list(self._jobs)
 
     def status_byte(self, request: bytes) -> bytes:
-        """The answer to one real-time status request (``DLE EOT n`` or ``GS r n``); empty when
-        the printer would not answer."""
+        """The answer to one status request (``DLE EOT n`` or ``GS r n``) from the state the
+        printer is in now; empty when the printer would not answer."""
         with self._lock:
             faults = set(self._faults)
         if Fault.OFFLINE in faults:
@@ -244,7 +369,7 @@ class PrinterEmulator:
                           | (STATUS_PAPER_OUT if paper_out else 0)])
         return b""
 
-    # -- the print port -----------------------------------------------------------------------
+    # -- the print port: receiving ------------------------------------------------------------
 
     def _serve_printer(self, listener: socket.socket) -> None:
         self._serve(listener, self._serve_connection)
@@ -264,6 +389,13 @@ class PrinterEmulator:
                     log.exception("printer emulator: connection failed")
 
     def _serve_connection(self, conn: socket.socket) -> None:
+        client = _Client(conn)
+        try:
+            self._receive_from(conn, client)
+        finally:
+            client.close()
+
+    def _receive_from(self, conn: socket.socket, client: _Client) -> None:
         buf = bytearray()
         job = _Job()
         while not self._stopping.is_set():
@@ -271,9 +403,9 @@ class PrinterEmulator:
                 chunk = conn.recv(65536)
             except TimeoutError:
                 continue
-            except OSError:  # reset by the client: the job fell mid-way
-                self._finish(job, complete=False)
-                return
+            except OSError:  # reset by the client: the job it was sending is cut short
+                job.lost = True
+                break
             if not chunk:
                 break
             buf += chunk
@@ -285,47 +417,69 @@ class PrinterEmulator:
                 length, name = found
                 cmd = bytes(buf[pos:pos + length])
                 pos += length
-                if name == "DLE EOT" or (name == "GS r" and length == 3):
-                    answer = self.status_byte(cmd)
-                    if answer:
-                        try:
-                            conn.sendall(answer)
-                        except OSError:  # the client left without reading: keep the job
-                            pass
-                    continue
-                self._take(job, cmd)
-                if name == "GS V":
-                    if self._drop_mid_job(conn, job):
-                        return
-                    self._finish(job, complete=not job.stopped)
-                    job = _Job()
+                if name == "DLE EOT":
+                    client.send(self.status_byte(cmd))
+                elif name == "DLE ENQ":
+                    self._recover(cmd[2])
+                elif name == "GS r" and length == 3:
+                    self._queue(_Item("gs_r", job, cmd, client))
+                elif name == "GS (" and cmd[2:3] == b"H" and length == 11 and cmd[5:7] == b"00":
+                    self._queue(_Item("process_id", job, cmd[7:11], client))
+                else:
+                    self._receive(job, cmd)
+                    if name == "GS V":
+                        if self._drop_mid_job(conn, job):
+                            return
+                        self._queue(_Item("end", job))
+                        job = _Job()
             del buf[:pos]
         if buf:  # a command cut short by the close: it goes to the renderer, which drops it
-            self._take(job, bytes(buf))
+            self._receive(job, bytes(buf))
         if not self._drop_mid_job(conn, job):
-            self._finish(job, complete=not job.stopped)
+            self._queue(_Item("end", job))
 
-    def _take(self, job: _Job, cmd: bytes) -> None:
-        """Puts one command's bytes on the paper, as far as the printer is able to."""
+    def _receive(self, job: _Job, cmd: bytes) -> None:
         job.received += len(cmd)
+        self._queue(_Item("data", job, cmd))
+
+    def _queue(self, item: _Item) -> None:
+        """Puts one item in the buffer. Without a print rate, waits until the mechanism has
+        processed it or has stopped printing."""
         with self._lock:
-            self._received += len(cmd)
-            if Fault.OFFLINE not in self._faults:
-                job.offline_only = False
-            if self._faults & STOPS_PRINTING:
-                job.stopped = True
-            if job.stopped:
+            if item.kind == "data":
+                self._received += len(item.data)
+            if item.kind != "end" and Fault.OFFLINE in self._faults:
+                item.job.lost = item.job.lost or item.kind == "data"
+                return  # an offline printer takes nothing in
+            self._buffer.append(item)
+            if self._parked:
+                self._parked = False
+                self._lock.notify_all()
+            if self.print_rate is None:
+                while not (item.done or self._parked or self._stopping.is_set()):
+                    self._lock.wait(_POLL_S)
+
+    def _recover(self, n: int) -> None:
+        """``DLE ENQ n``, real-time. n = 2 drops what waits in the buffer, and the process IDs
+        with it; the job it cuts short gets its record now. n = 1 (print the rest from the line
+        where the error happened) needs nothing here: printing goes on once the fault is gone."""
+        with self._lock:
+            if n != 2 or Fault.OFFLINE in self._faults:
                 return
-            if self._paper_left is not None and len(cmd) > self._paper_left:
-                job.printed += cmd[:self._paper_left]
-                job.stopped = True
-                self._faults.discard(Fault.PAPER_OUT_AFTER)
-                self._faults.add(Fault.PAPER_OUT)
-                self._paper_left = None
-                return
-            if self._paper_left is not None:
-                self._paper_left -= len(cmd)
-            job.printed += cmd
+            for item in self._buffer:
+                item.done = True
+                if item.kind == "data":
+                    item.job.current().lost = True
+            self._buffer.clear()
+            self._offset = 0
+            job, self._printing = self._printing, None
+            if job is not None and not job.finished:
+                job.finished = True
+            else:
+                job = None
+            self._lock.notify_all()
+        if job is not None:
+            self._finish(job, complete=not (job.lost or job.resumed))
 
     def _drop_mid_job(self, conn: socket.socket, job: _Job) -> bool:
         """With ``disconnect_mid_job`` on: keeps the first half of this job, resets the
@@ -335,26 +489,129 @@ class PrinterEmulator:
             if Fault.DISCONNECT_MID_JOB not in self._faults or not job.received:
                 return False
             self._faults.discard(Fault.DISCONNECT_MID_JOB)
-        del job.printed[job.received // 2:]
+            job.lost = True
+            job.limit = job.received // 2
+            self._printed -= max(0, len(job.printed) - job.limit)
+            del job.printed[job.limit:]
+        self._queue(_Item("end", job))
         # Linger 0: close with RST, as a printer that loses power or resets does.
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-        self._finish(job, complete=False)
         return True
 
+    # -- the mechanism ------------------------------------------------------------------------
+
+    def _run_mechanism(self) -> None:
+        while not self._stopping.is_set():
+            with self._lock:
+                step = self._next_step()
+                if step is None:
+                    if not self._parked:
+                        self._parked = True
+                        self._lock.notify_all()
+                    self._lock.wait(_POLL_S)
+                    continue
+                self._parked = False
+            try:
+                step()
+            except Exception:  # a job that cannot be rendered must not stop the printer
+                log.exception("printer emulator: the mechanism failed")
+
+    def _next_step(self) -> Callable[[], None] | None:
+        """What the mechanism does next (decided under the lock, done outside it), or None
+        when it can do nothing until something changes."""
+        if not self._buffer or Fault.OFFLINE in self._faults:
+            return None
+        item = self._buffer[0]
+        if item.kind == "end":
+            self._pop()
+            job = item.job.current()
+            if self._printing is job:
+                self._printing = None
+            if job.finished:
+                return _nothing
+            job.finished = True
+            return lambda: self._finish(job, complete=not (job.lost or job.resumed))
+        if item.kind in ("process_id", "gs_r"):
+            # Everything before it has printed: its answer goes now, even if printing has
+            # stopped since, because neither needs paper.
+            self._pop()
+            assert item.client is not None
+            answer = (PROCESS_ID_RESPONSE + item.data + b"\x00" if item.kind == "process_id"
+                      else self.status_byte(item.data))
+            client = item.client
+            return lambda: client.send(answer)
+        if self._faults & STOPS_PRINTING:
+            job = item.job.current()
+            if job.printed and not job.finished:
+                # Stopped part-way through a job: its record is what came out so far.
+                job.finished = True
+                self._printing = None
+                return lambda: self._finish(job, complete=False)
+            return None
+        offset, left = self._offset, len(item.data) - self._offset
+        if self.print_rate is None:
+            self._put_on_paper(item, offset, left)
+            return _nothing
+        size = min(left, max(1, round(self.print_rate * _TICK_S)))
+        delay = size / self.print_rate
+
+        def print_some() -> None:
+            if self._stopping.wait(delay):
+                return
+            with self._lock:  # unless the buffer was cleared or printing stopped meanwhile
+                if (self._buffer and self._buffer[0] is item and self._offset == offset
+                        and not self._faults & STOPS_PRINTING):
+                    self._put_on_paper(item, offset, size)
+        return print_some
+
+    def _pop(self) -> None:
+        item = self._buffer.popleft()
+        item.done = True
+        self._offset = 0
+        self._lock.notify_all()
+
+    def _put_on_paper(self, item: _Item, offset: int, size: int) -> None:
+        """Prints ``size`` bytes of the first item from ``offset``, as far as the roll goes."""
+        chunk = item.data[offset:offset + size]
+        if self._paper_left is not None:
+            if self._paper_left == 0:
+                self._faults.discard(Fault.PAPER_OUT_AFTER)
+                self._faults.add(Fault.PAPER_OUT)
+                self._paper_left = None
+                self._lock.notify_all()
+                return
+            chunk = chunk[:self._paper_left]
+            self._paper_left -= len(chunk)
+        job = item.job.current()
+        if job.finished:  # printing goes on after the job's record was made: the rest is its own
+            job.rest = _Job(resumed=True)
+            job = job.rest
+        kept = chunk if job.limit is None else chunk[:max(0, job.limit - len(job.printed))]
+        job.printed += kept
+        if job.resumed:
+            job.received += len(chunk)
+        self._printed += len(kept)
+        self._printing = job
+        self._offset += len(chunk)
+        if self._offset >= len(item.data):
+            self._pop()
+
     def _finish(self, job: _Job, *, complete: bool) -> None:
-        if not job.received or job.offline_only:
+        """Makes the job's record from what reached the paper; none when nothing did."""
+        if not job.printed:
             return
-        with self._lock:
-            number = len(self._jobs) + 1
-        stem = self.out_dir / f"job-{number:04d}"
-        result = render(bytes(job.printed), width_dots=self.width_dots)
-        png, txt = stem.with_suffix(".png"), stem.with_suffix(".txt")
-        result.image.save(png)
-        txt.write_text(result.text, encoding="utf-8")
-        with self._lock:
-            self._jobs.append(PrintedJob(number, bytes(job.printed), png, txt, complete,
-                                         job.received))
-            self._lock.notify_all()
+        with self._finish_lock:
+            with self._lock:
+                number = len(self._jobs) + 1
+            stem = self.out_dir / f"job-{number:04d}"
+            result = render(bytes(job.printed), width_dots=self.width_dots)
+            png, txt = stem.with_suffix(".png"), stem.with_suffix(".txt")
+            result.image.save(png)
+            txt.write_text(result.text, encoding="utf-8")
+            with self._lock:
+                self._jobs.append(PrintedJob(number, bytes(job.printed), png, txt, complete,
+                                             job.received, job.resumed))
+                self._lock.notify_all()
 
     # -- the control port ---------------------------------------------------------------------
 

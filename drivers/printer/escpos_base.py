@@ -3,8 +3,9 @@
 A transport (network, USB, serial) implements only ``_open()``, ``_raw(data)``,
 ``_read(n, timeout)`` and ``_close()``, and turns its library's exceptions into ours
 (:mod:`drivers.errors`). This class asks the printer's state with DLE EOT, refuses a job the
-printer cannot print, sends it, and asks again. Everything here blocks for a bounded time
-(``timeout_s`` per connect and per status round): call it from a worker thread, never the UI.
+printer cannot print, sends it, and counts it printed only once the printer says so.
+Everything here blocks for a bounded time (``timeout_s`` per connect and per status round, and
+the confirmation budget below): call it from a worker thread, never the UI.
 
 Status comes from three real-time requests, answered by the printer even when it is offline
 (Epson, *ESC/POS Command Reference*, "DLE EOT n: Transmit real-time status"; python-escpos
@@ -18,20 +19,43 @@ n = 2  offline cause: bit 2 cover open, bit 3 paper fed by the FEED button,
 n = 4  roll paper sensor: bits 2-3 paper near its end, bits 5-6 paper end
 =====  =========================================================================
 
+A printer takes a whole job into its receive buffer at once and prints it over the next second
+or two, so a status asked just after sending cannot see a roll that runs out three lines later.
+So each job is followed by ``GS ( H`` fn 48 ("process ID response", ``1D 28 48 06 00 30 30``
+and four ID characters), which the printer answers ``37 22 d1 d2 d3 d4 00`` once everything
+before it has printed, and never for data that did not print. Until that answer comes, the
+status is asked every :data:`CONFIRM_POLL_S`: paper out or an open cover first means the job did
+not print (PaperOut, CoverOpen; the spooler keeps it). The wait is bounded by
+:meth:`EscposPrinter.confirm_budget`: ``PRINT_START_S`` + size / ``SLOWEST_PRINT_BYTES_PER_S``,
+plus ``timeout_s`` for the status round under way when that ends. A printer that never answers
+while reporting itself fine all along has its job counted as printed, with a warning (see
+``_send_and_confirm``). Status bytes and process-ID answers share the input stream:
+:class:`PrinterReplies` tells them apart.
+
+A job cut short leaves its rest in the printer's buffer, which a printer prints once the fault
+is cleared: on top of its own reprint. So after a fault ``DLE ENQ 2`` ("recover from an error
+after clearing the receive and print buffers") is sent at once, and again before the next job.
+
+A printer whose profile says it does not answer ``GS ( H`` (``confirms_printing = false``) gets
+the job and one status round after it, as before; for it the flaw above remains.
+
     printer = EscposNetworkPrinter("printer", EscposNetworkPrinter.Settings(uri="tcp://10.0.0.7"))
     printer.probe()                            # DeviceState(ONLINE) within timeout_s
-    printer.print_job(receipt_bytes, job_id="R-2026-000123")
+    printer.print_job(receipt_bytes, job_id="R-2026-000123")   # returns once it has printed
 
-Known flaw: a printer takes a job into its buffer before it prints it, so the status asked just
-after sending cannot see a roll that runs out three lines later. It catches a roll that was
-already out or a cover that was opened while the job was being sent, which is what the
-printers we use report at that moment.
+Known flaws: Epson's reference says its printers act on ``DLE ENQ 2`` only after a recoverable
+error (an autocutter error, say) and ignore it after a paper end, so on such a printer the rest
+of a job stopped by the end of the roll may still come out when the new roll is loaded, before
+the reprint. A printer that stops answering altogether before it confirms a job has that job
+counted as not printed, so if it did print, the reprint is a second copy.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 from escpos.constants import RT_STATUS, RT_STATUS_ONLINE, RT_STATUS_PAPER
@@ -58,9 +82,25 @@ CAUSE_ERROR = 0x40
 PAPER_NEAR_END = 0x0C
 PAPER_END = 0x60
 
+#: DLE ENQ 2: recover from an error after clearing the receive and print buffers (real-time).
+RT_RECOVER_CLEARING = b"\x10\x05\x02"
+#: GS ( H fn 48 m 48, without its four ID bytes: answer with the ID once the data before it is
+#: processed (printed).
+PROCESS_ID_REQUEST = b"\x1d(H\x06\x00\x30\x30"
+#: What every "header to NUL" answer starts with (37h); a process-ID answer goes on with 22h.
+BLOCK_HEADER, PROCESS_ID_IDENTIFIER = 0x37, 0x22
+
 #: The slowest printer link we drive drains about this many bytes a second (9600 baud serial);
 #: sending a job may take its length divided by this on top of ``timeout_s``.
 SLOWEST_LINK_BYTES_PER_S = 960
+#: Printing is given this many bytes a second when waiting for a job's process ID: a 58 mm
+#: printer at 50 mm/s prints about 13 lines a second, and a receipt's lines average under 16
+#: bytes. Raster images and QR codes print faster per byte.
+SLOWEST_PRINT_BYTES_PER_S = 200
+#: Seconds added to every job's wait for its process ID: starting, the feed and the cut.
+PRINT_START_S = 1.0
+#: How often the status is asked while waiting for a job's process ID, in seconds.
+CONFIRM_POLL_S = 0.1
 
 
 class EscposSettings(AdapterSettings):
@@ -76,6 +116,12 @@ class EscposSettings(AdapterSettings):
     """The printer draws QR codes itself (``GS ( k``); otherwise they are sent as images."""
     cutter: bool = True
     """The printer has an automatic cutter."""
+    confirms_printing: bool = True
+    """The printer answers ``GS ( H`` process-ID requests once the data before them has printed
+    (Epson's reference lists it for its current TM models, the TM-T88IV onwards among them;
+    other makes copy it, not all of them), so a job counts as printed only once all of it came
+    out. ``false`` for one that does not: its job counts as printed once sent, when the status
+    asked just after is fine."""
     timeout_s: float = Field(default=1.5, gt=0.0, le=30.0)
     """Longest wait, in seconds, for a connection or for one round of status requests."""
 
@@ -120,6 +166,48 @@ def state_from_status(printer: int, offline_cause: int, paper: int) -> DeviceSta
     return DeviceState.online()
 
 
+class PrinterReplies:
+    """What a printer sends back, read in order and told apart.
+
+    A real-time status answer (DLE EOT) is one byte with bit 0 off; an answer processed in
+    sequence, such as the process ID (``37 22 d1 d2 d3 d4 00``) or the buffer-clear answer
+    (``37 25 00``), runs from a 37h header to a NUL and is sent whole. So a 37h outside such a
+    block starts one, and any other byte there is a status answer (a byte with the wrong fixed
+    bits is kept, for :func:`state_from_status` to report). Blocks that are not process IDs are
+    dropped. Pure and not thread-safe: the adapter feeds it under its I/O lock.
+
+        replies = PrinterReplies()
+        replies.feed(b"\x37\x22" b"00")
+        replies.feed(b"07\x00\x12")
+        replies.process_ids, replies.statuses    # [b"0007"], deque([0x12])
+    """
+
+    MAX_BLOCK = 128
+    """A header with no NUL this far after it is taken for noise, not a block."""
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self.statuses: deque[int] = deque()
+        self.process_ids: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        self._pending += data
+        while self._pending:
+            if self._pending[0] != BLOCK_HEADER:
+                self.statuses.append(self._pending.pop(0))
+                continue
+            end = self._pending.find(0, 1)
+            if end < 0:
+                if len(self._pending) <= self.MAX_BLOCK:
+                    return  # the rest of the block is still on its way
+                self._pending.pop(0)
+                continue
+            block = bytes(self._pending[:end + 1])
+            del self._pending[:end + 1]
+            if len(block) == 7 and block[1] == PROCESS_ID_IDENTIFIER:
+                self.process_ids.append(block[2:6])
+
+
 class EscposPrinter(ReceiptPrinter):
     """An ESC/POS printer on some transport; subclasses give the four primitives."""
 
@@ -131,11 +219,15 @@ class EscposPrinter(ReceiptPrinter):
 
     def __init__(self, name: str, settings: EscposSettings | None = None) -> None:
         super().__init__(name, settings)
-        self._profile = PrinterProfile.for_width(self.settings.paper_width_mm,
-                                                 native_qr=self.settings.native_qr,
-                                                 cutter=self.settings.cutter)
+        self._profile = PrinterProfile.for_width(
+            self.settings.paper_width_mm, native_qr=self.settings.native_qr,
+            cutter=self.settings.cutter, confirms_printing=self.settings.confirms_printing)
         self._io_lock = threading.Lock()
         self._connected = False
+        self._replies = PrinterReplies()
+        self._last_process_id = 0
+        self._clear_before_next_job = False
+        """A job failed: what it left in the printer's buffer is dropped before the next."""
 
     # -- the transport's primitives ----------------------------------------------------------
     def _open(self) -> None:
@@ -164,6 +256,12 @@ class EscposPrinter(ReceiptPrinter):
         """How long sending ``size`` bytes may take, in seconds."""
         return self.settings.timeout_s + size / SLOWEST_LINK_BYTES_PER_S
 
+    def confirm_budget(self, size: int) -> float:
+        """The longest wait, in seconds, between sending a job of ``size`` bytes and knowing
+        whether it printed: its printing at the slowest rate we allow for, then one status
+        round."""
+        return PRINT_START_S + size / SLOWEST_PRINT_BYTES_PER_S + self.settings.timeout_s
+
     def probe(self) -> DeviceState:
         with self._io_lock:
             try:
@@ -179,32 +277,83 @@ class EscposPrinter(ReceiptPrinter):
 
     def print_job(self, data: bytes, *, job_id: str = "") -> None:
         # Only the job's id and size are logged: the bytes hold people's names and numbers.
+        data = bytes(data)
         with self._io_lock:
             try:
                 self._connect()
+                if self._clear_before_next_job:
+                    self._raw(RT_RECOVER_CLEARING)
+                    self._clear_before_next_job = False
                 before = self._status()
                 self._set_state(before)
                 if not before.usable:
                     log.info("job %s refused: printer is %s", job_id, before.status.value)
                     raise error_for(before)
-                self._raw(bytes(data))
-                after = self._status()
-                self._set_state(after)
-                if not after.usable:
-                    # The job may be cut short: whoever asked must treat it as not printed.
-                    log.warning("job %s (%d bytes) sent but printer is now %s", job_id,
-                                len(data), after.status.value)
-                    raise error_for(after)
+                if self.profile.confirms_printing:
+                    self._send_and_confirm(data, job_id)
+                else:
+                    self._raw(data)
+                    after = self._status()
+                    self._set_state(after)
+                    if not after.usable:
+                        self._stopped_mid_job(job_id, len(data), after)
             except (PaperOut, CoverOpen):
+                self._clear_before_next_job = True
                 raise
             except DeviceError as err:
+                self._clear_before_next_job = True
                 self._disconnect()
                 self._set_state(err.state)
                 raise
             finally:
                 if not self.keep_open:
                     self._disconnect()
-        log.info("job %s sent (%d bytes)", job_id, len(data))
+        log.info("job %s %s (%d bytes)", job_id,
+                 "printed" if self.profile.confirms_printing else "sent", len(data))
+
+    def _send_and_confirm(self, data: bytes, job_id: str) -> None:
+        """Send the job with a process-ID request after it; return once the printer answers
+        it; raise when the printer stops first (paper out, cover open, silent)."""
+        self._last_process_id = self._last_process_id % 9999 + 1
+        process_id = b"%04d" % self._last_process_id
+        self._take_waiting()
+        self._replies.process_ids.clear()  # an answer for an earlier job that we gave up on
+        self._raw(data + PROCESS_ID_REQUEST + process_id)
+        budget = self.confirm_budget(len(data))
+        # Polling stops one status round before the budget ends, so that the round under way
+        # then ends within it.
+        polls_end = time.monotonic() + budget - self.settings.timeout_s
+        printed = lambda: process_id in self._replies.process_ids  # noqa: E731
+        while True:
+            if self._await(printed, min(polls_end, time.monotonic() + CONFIRM_POLL_S)):
+                return
+            if time.monotonic() >= polls_end:
+                break
+            state = self._status()
+            if printed():  # it printed whole before whatever the status now says
+                return
+            self._set_state(state)
+            if not state.usable:
+                self._stopped_mid_job(job_id, len(data), state)
+        # The printer says it is fine but never answered. Either it does not implement GS ( H
+        # although its profile says it does, or it is slower than we allow for; in both cases
+        # it most likely printed the job, and a second receipt handed out for one payment does
+        # more harm than trusting this one. The technician sees the warning.
+        log.warning("job %s (%d bytes): the printer reported no fault but did not confirm "
+                    "printing within %.1f s; counted as printed (if this model does not answer "
+                    "GS ( H, set confirms_printing = false)", job_id, len(data), budget)
+
+    def _stopped_mid_job(self, job_id: str, size: int, state: DeviceState) -> None:
+        """The printer stopped with a job not all printed: whoever asked must treat it as not
+        printed. What is left of it in the printer's buffer is dropped now, so that it does not
+        come out when the fault is cleared (and again before the next job)."""
+        log.warning("job %s (%d bytes) sent but printer is now %s before it printed", job_id,
+                    size, state.status.value)
+        try:
+            self._raw(RT_RECOVER_CLEARING)
+        except DeviceError:
+            pass  # sent before the next job anyway
+        raise error_for(state)
 
     def close(self) -> None:
         with self._io_lock:
@@ -219,6 +368,7 @@ class EscposPrinter(ReceiptPrinter):
             except OSError as err:  # a library error the transport did not expect
                 raise DeviceOffline(f"cannot open {self.settings.uri}: {err}") from err
             self._connected = True
+            self._replies = PrinterReplies()
 
     def _disconnect(self) -> None:
         if self._connected:
@@ -230,18 +380,35 @@ class EscposPrinter(ReceiptPrinter):
         deadline = time.monotonic() + self.settings.timeout_s
         answers: list[int] = []
         for request in (RT_STATUS_ONLINE, RT_STATUS_OFFLINE_CAUSE, RT_STATUS_PAPER):
-            self._drain()
+            # A late answer to an earlier request must not be read as this one's; a process
+            # ID that came meanwhile is kept.
+            self._take_waiting()
+            self._replies.statuses.clear()
             self._raw(request)
-            reply = self._read(1, max(0.0, deadline - time.monotonic()))
-            if not reply:
+            if not self._await(lambda: bool(self._replies.statuses), deadline):
                 return DeviceState(DeviceStatus.OFFLINE, Reason.NOT_RESPONDING,
                                    f"no answer to DLE EOT {request[-1]} within "
                                    f"{self.settings.timeout_s:g} s")
-            answers.append(reply[0])
+            answers.append(self._replies.statuses.popleft())
         return state_from_status(*answers)
 
-    def _drain(self) -> None:
-        """Drop bytes left from an earlier, late answer so they are not read as this one's."""
+    def _take_waiting(self) -> None:
+        """Read what the printer has sent already, without waiting."""
         for _ in range(64):
-            if not self._read(64, 0.0):
+            data = self._read(64, 0.0)
+            if not data:
                 return
+            self._replies.feed(data)
+
+    def _await(self, done: Callable[[], bool], deadline: float) -> bool:
+        """Read until ``done()`` or the deadline (``time.monotonic()``); whether it is done.
+        One byte is awaited at a time, as a serial port's read waits for all it asks for."""
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            data = self._read(1, remaining)
+            if data:
+                self._replies.feed(data)
+                self._take_waiting()
+        return True

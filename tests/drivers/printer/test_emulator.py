@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,41 @@ def _network(emu: PrinterEmulator) -> Network:
 def _send(emu: PrinterEmulator, data: bytes) -> None:
     with socket.create_connection(("127.0.0.1", emu.port), timeout=2) as conn:
         conn.sendall(data)
+
+
+def _until(condition: Callable[[], bool], timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the emulator never got there"
+        time.sleep(0.005)
+
+
+def _process_id(id4: bytes) -> bytes:
+    return b"\x1d(H\x06\x00\x30\x30" + id4
+
+
+def _answer(id4: bytes) -> bytes:
+    return b"\x37\x22" + id4 + b"\x00"
+
+
+def _nothing_comes(conn: socket.socket, wait: float = 0.2) -> bool:
+    """True when the printer sends nothing for ``wait`` seconds."""
+    conn.settimeout(wait)
+    try:
+        return conn.recv(16) == b"never"
+    except TimeoutError:
+        return True
+    finally:
+        conn.settimeout(2)
+
+
+def _recv_exactly(conn: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        assert chunk, "the printer closed the connection"
+        data += chunk
+    return data
 
 
 def _control(emu: PrinterEmulator, *lines: str) -> list[str]:
@@ -120,11 +155,14 @@ def test_offline_printer_does_not_answer_nor_print(emulator: PrinterEmulator) ->
     assert job.txt.read_text() == "printed\n"
 
 
-def test_paper_runs_out_mid_job(emulator: PrinterEmulator) -> None:
+def test_paper_runs_out_mid_job_and_the_rest_prints_once_paper_is_loaded(
+        emulator: PrinterEmulator) -> None:
     emulator.inject("paper_out_after", n=12)
     _send(emulator, b"first line\nsecond line\n\x1dV\x00")
     [job] = emulator.wait_for_jobs(1, timeout=5)
-    assert (job.complete, job.data, job.received) == (False, b"first line\ns", 26)
+    # The record is made when the roll runs out, 22 bytes in: what reached the paper.
+    assert (job.complete, job.data, job.received, job.resumed) == (
+        False, b"first line\ns", 22, False)
     assert job.txt.read_text() == "first line\ns\n"
     assert emulator.faults == {"paper_out"}
     printer = _network(emulator)
@@ -132,19 +170,110 @@ def test_paper_runs_out_mid_job(emulator: PrinterEmulator) -> None:
         assert printer.paper_status() == 0
     finally:
         printer.close()
-    _send(emulator, b"nothing\n")
-    jobs = emulator.wait_for_jobs(2, timeout=5)
-    assert (jobs[1].complete, jobs[1].data, jobs[1].txt.read_text()) == (False, b"", "")
+    _send(emulator, b"waiting\n")
+    _until(lambda: emulator.buffered == len(b"econd line\n\x1dV\x00waiting\n"))
+    assert len(emulator.jobs) == 1
+    emulator.clear("paper_out")  # paper loaded: the mechanism prints on from its buffer
+    _, rest, waiting = emulator.wait_for_jobs(3, timeout=5)
+    assert (rest.data, rest.complete, rest.resumed, rest.txt.read_text()) == (
+        b"econd line\n\x1dV\x00", False, True, "econd line\n----- cut -----\n")
+    assert (waiting.data, waiting.complete, waiting.resumed) == (b"waiting\n", True, False)
+    _send(emulator, b"new roll\n")
+    assert emulator.wait_for_jobs(4, timeout=5)[3].txt.read_text() == "new roll\n"
+
+
+def test_dle_enq_2_drops_what_waits_in_the_buffer(emulator: PrinterEmulator) -> None:
+    emulator.inject("paper_out_after", n=12)
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=2) as conn:
+        conn.sendall(b"first line\nsecond line\n\x1dV\x00")
+        emulator.wait_for_jobs(1, timeout=5)
+        conn.sendall(b"\x10\x05\x02")
+        _until(lambda: emulator.buffered == 0)
     emulator.clear("paper_out")
     _send(emulator, b"new roll\n")
-    assert emulator.wait_for_jobs(3, timeout=5)[2].txt.read_text() == "new roll\n"
+    jobs = emulator.wait_for_jobs(2, timeout=5)
+    assert [(j.data, j.complete) for j in jobs] == [(b"first line\ns", False),
+                                                   (b"new roll\n", True)]
 
 
-def test_cover_open_job_is_received_not_printed(emulator: PrinterEmulator) -> None:
+def test_a_job_sent_with_the_cover_open_waits_and_prints_once_it_is_closed(
+        emulator: PrinterEmulator) -> None:
     emulator.inject("cover_open")
     _send(emulator, b"hello\n\x1dV\x00")
+    _until(lambda: emulator.received == 9)
+    assert (emulator.buffered, emulator.printed, emulator.jobs) == (9, 0, [])
+    emulator.clear("cover_open")
     [job] = emulator.wait_for_jobs(1, timeout=5)
-    assert (job.complete, job.data, job.received) == (False, b"", 9)
+    assert (job.complete, job.data, job.received) == (True, b"hello\n\x1dV\x00", 9)
+
+
+def test_gs_r_is_answered_in_sequence_and_dle_eot_at_once(emulator: PrinterEmulator) -> None:
+    emulator.inject("cover_open")
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=2) as conn:
+        conn.sendall(b"hello\n" b"\x1dr\x01" b"\x10\x04\x02")
+        assert conn.recv(16) == b"\x16"  # DLE EOT 2: cover open, although GS r came first
+        assert _nothing_comes(conn)       # GS r waits behind the job data
+        emulator.inject("paper_near_end")
+        emulator.clear("cover_open")
+        assert conn.recv(16) == b"\x03"  # GS r 1, once "hello" has printed: paper near end
+    assert emulator.wait_for_jobs(1, timeout=5)[0].data == b"hello\n"
+
+
+def test_process_id_is_answered_once_the_data_before_it_has_printed(tmp_path: Path) -> None:
+    data = b"".join(b"line %03d of the receipt\n" % i for i in range(16))  # 384 bytes
+    with PrinterEmulator(port=0, out_dir=tmp_path, print_rate=4000) as emu:
+        emu.inject("cover_open")
+        with socket.create_connection(("127.0.0.1", emu.port), timeout=2) as conn:
+            conn.sendall(data + _process_id(b"0001"))
+            _until(lambda: emu.received == len(data))
+            assert _nothing_comes(conn)
+            assert emu.printed == 0
+            emu.clear("cover_open")
+            assert _recv_exactly(conn, 7) == _answer(b"0001")
+            assert emu.printed == len(data)  # all of it was on the paper before the answer
+            conn.sendall(_process_id(b"0002"))  # nothing before it left to print: at once
+            assert _recv_exactly(conn, 7) == _answer(b"0002")
+        [job] = emu.wait_for_jobs(1, timeout=5)
+    assert (job.data, job.complete) == (data, True)
+
+
+def test_process_id_is_never_answered_for_data_that_did_not_print(tmp_path: Path) -> None:
+    data = b"".join(b"line %03d of the receipt\n" % i for i in range(16))  # 384 bytes
+    with PrinterEmulator(port=0, out_dir=tmp_path, print_rate=4000,
+                         faults=["paper_out_after=100", "cover_open"]) as emu:
+        with socket.create_connection(("127.0.0.1", emu.port), timeout=2) as conn:
+            conn.sendall(data + b"\x1dV\x00" + _process_id(b"0001"))
+            _until(lambda: emu.received == len(data) + 3)
+            emu.clear("cover_open")  # printing starts with all of the job in the buffer
+            [job] = emu.wait_for_jobs(1, timeout=5)
+            assert (job.data, job.complete, job.received) == (data[:100], False, len(data) + 3)
+            assert emu.faults == {"paper_out"}
+            assert _nothing_comes(conn)  # not while the rest waits in the buffer
+            conn.sendall(b"\x10\x05\x02")  # DLE ENQ 2: the rest and its process ID go
+            _until(lambda: emu.buffered == 0)
+            emu.clear("paper_out")
+            conn.sendall(_process_id(b"0002"))
+            assert _recv_exactly(conn, 7) == _answer(b"0002")  # and never 0001
+            assert _nothing_comes(conn)
+    assert [(j.number, j.complete) for j in emu.jobs] == [(1, False)]  # nothing resumed
+
+
+def test_print_rate_spreads_a_job_over_time_and_stop_is_clean(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="print rate"):
+        PrinterEmulator(port=0, out_dir=tmp_path, print_rate=0)
+    emu = PrinterEmulator(port=0, out_dir=tmp_path, print_rate=500)
+    emu.start()
+    threads = list(emu._threads)
+    _send(emu, b"x" * 2000 + b"\n")  # four seconds of printing
+    _until(lambda: emu.printed > 0)
+    emu.inject("cover_open")  # holds the mechanism still while we look
+    printed = emu.printed
+    assert (emu.received, emu.buffered) == (2001, 2001 - printed) and 0 < printed < 2001
+    emu.clear("cover_open")
+    _until(lambda: emu.printed > printed)
+    emu.stop()  # mid-job: the mechanism does not wait for the rest
+    assert [t.name for t in threads if t.is_alive()] == []
+    assert emu.jobs == []
 
 
 def test_disconnect_mid_job_keeps_half_and_resets_the_connection(emulator: PrinterEmulator) -> None:
@@ -229,7 +358,8 @@ def test_emulate_command_runs_until_sigterm(tmp_path: Path) -> None:
             "add(p.add_subparsers()); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))")
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "emulate", "--port", "0", "--control-port", "0",
-         "--out", str(tmp_path), "--width", "58", "--fault", "paper_near_end"],
+         "--out", str(tmp_path), "--width", "58", "--fault", "paper_near_end",
+         "--print-rate", "5000"],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3])
     try:
         line = proc.stdout.readline()
@@ -238,6 +368,8 @@ def test_emulate_command_runs_until_sigterm(tmp_path: Path) -> None:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
             conn.sendall(b"\x10\x04\x04")
             assert conn.recv(16) == b"\x1e"
+            conn.sendall(b"Habari\n" + _process_id(b"0001"))
+            assert _recv_exactly(conn, 7) == _answer(b"0001")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:

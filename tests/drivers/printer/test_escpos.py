@@ -12,11 +12,15 @@ from typing import ClassVar
 import pytest
 from escpos.constants import (RT_MASK_LOWPAPER, RT_MASK_NOPAPER, RT_MASK_PAPER,
                               RT_STATUS_ONLINE, RT_STATUS_PAPER)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from drivers.errors import CoverOpen, DeviceOffline, HardwareError, NoDevice, PaperOut
-from drivers.printer.escpos_base import (RT_STATUS_OFFLINE_CAUSE, EscposPrinter, EscposSettings,
-                                         state_from_status)
+from drivers.printer import escpos_base
+from drivers.printer.escpos_base import (PROCESS_ID_REQUEST, RT_RECOVER_CLEARING,
+                                         RT_STATUS_OFFLINE_CAUSE, EscposPrinter, EscposSettings,
+                                         PrinterReplies, state_from_status)
 from drivers.printer.escpos_network import EscposNetworkPrinter
 from drivers.printer.escpos_serial import EscposSerialPrinter
 from drivers.printer.escpos_usb import EscposUsbPrinter
@@ -64,39 +68,98 @@ def test_a_garbled_answer_names_the_request_and_byte() -> None:
     assert state_from_status(0x12, 0x12, 0xFF).detail == "unexpected answer 0xff to DLE EOT 4"
 
 
+# -- replies: status bytes and process IDs on one stream --------------------------------------
+def test_replies_tell_status_bytes_from_a_process_id() -> None:
+    replies = PrinterReplies()
+    for byte in b"\x12\x37\x22" b"00" b"07\x00\x72":  # a process ID split across reads
+        replies.feed(bytes([byte]))
+    assert (list(replies.statuses), replies.process_ids) == ([0x12, 0x72], [b"0007"])
+    replies.feed(b"\x37\x25\x00\x1e")  # another block (buffer cleared) is not a status
+    assert (list(replies.statuses), replies.process_ids) == ([0x12, 0x72, 0x1E], [b"0007"])
+
+
+STATUS_BYTES = st.integers(0, 255).filter(lambda b: b != 0x37)
+"""Anything outside a block is a status answer; wrong fixed bits are for state_from_status."""
+PROCESS_IDS = st.binary(min_size=4, max_size=4).map(lambda b: bytes(0x20 + x % 95 for x in b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(replies=st.lists(st.one_of(STATUS_BYTES.map(lambda b: ("status", b)),
+                                  PROCESS_IDS.map(lambda i: ("id", i)),
+                                  st.just(("cleared", b""))), max_size=30),
+       cuts=st.lists(st.integers(1, 8), max_size=40))
+def test_interleaved_replies_are_all_read_in_order(replies: list[tuple[str, object]],
+                                                   cuts: list[int]) -> None:
+    wire = b"".join(bytes([r]) if kind == "status" else
+                    b"\x37\x22" + r + b"\x00" if kind == "id" else b"\x37\x25\x00"
+                    for kind, r in replies)  # type: ignore[operator]
+    reader = PrinterReplies()
+    pos = 0
+    for cut in cuts:  # as the transport happens to hand the bytes over
+        reader.feed(wire[pos:pos + cut])
+        pos += cut
+    reader.feed(wire[pos:])
+    assert list(reader.statuses) == [r for kind, r in replies if kind == "status"]
+    assert reader.process_ids == [r for kind, r in replies if kind == "id"]
+
+
 # -- the work above the transport, against a scripted transport ----------------------------
 class _ScriptedSettings(EscposSettings):
     pass
 
 
 class ScriptedPrinter(EscposPrinter):
-    """A transport that answers DLE EOT from ``rounds``, one (n1, n2, n4) triple per round."""
+    """A transport that answers DLE EOT from ``rounds``, one (n1, n2, n4) triple per round (the
+    last one again once they run out; None: no answer), and answers a job's process ID in
+    front of the answer to DLE EOT 4 of the ``confirm_in``-th status round after the job
+    (0: at once; None: never)."""
 
     kind: ClassVar[str] = "scripted"
     Settings: ClassVar = _ScriptedSettings
 
-    def __init__(self, rounds: list[tuple[int, int, int] | None]) -> None:
-        super().__init__("printer", _ScriptedSettings(uri="tcp://printer", timeout_s=0.2))
+    def __init__(self, rounds: list[tuple[int, int, int] | None], *, confirm_in: int | None = 0,
+                 confirms_printing: bool = True) -> None:
+        super().__init__("printer", _ScriptedSettings(uri="tcp://printer", timeout_s=0.2,
+                                                      confirms_printing=confirms_printing))
         self.rounds = list(rounds)
+        self.confirm_in = confirm_in
         self.sent: list[bytes] = []
         self.opened = 0
         self._reply = b""
+        self._process_id = b""
+        self._rounds_since_job = 0
 
     def _open(self) -> None:
         self.opened += 1
 
     def _raw(self, data: bytes) -> None:
         self.sent.append(data)
+        if data.startswith(b"\x1b@"):  # a job, and the process-ID request after it
+            assert data[-11:-4] == PROCESS_ID_REQUEST or not self.profile.confirms_printing
+            self._process_id, self._rounds_since_job = data[-4:], 0
+            if self.confirm_in == 0:
+                self._answer_process_id()
         index = {RT_STATUS_ONLINE: 0, RT_STATUS_OFFLINE_CAUSE: 1, RT_STATUS_PAPER: 2}.get(data)
         if index is None:
             return
         answers = self.rounds[0]
         if index == 2:
-            self.rounds.pop(0)
-        self._reply = b"" if answers is None else bytes([answers[index]])
+            self._rounds_since_job += 1
+            if self._rounds_since_job == self.confirm_in:
+                self._answer_process_id()
+            if len(self.rounds) > 1:
+                self.rounds.pop(0)
+        self._reply += b"" if answers is None else bytes([answers[index]])
+
+    def _answer_process_id(self) -> None:
+        if self._process_id and self.profile.confirms_printing:
+            self._reply += b"\x37\x22" + self._process_id + b"\x00"
+            self._process_id = b""
 
     def _read(self, n: int, timeout: float) -> bytes:
-        reply, self._reply = self._reply, b""
+        reply, self._reply = self._reply[:n], self._reply[n:]
+        if not reply:
+            time.sleep(min(timeout, 0.002))
         return reply
 
     def _close(self) -> None:
@@ -105,18 +168,31 @@ class ScriptedPrinter(EscposPrinter):
 
 STATUS_ROUND = [RT_STATUS_ONLINE, RT_STATUS_OFFLINE_CAUSE, RT_STATUS_PAPER]
 JOB = b"\x1b@Jina: Wanjiku Kamau ID 12345678\n\x1dV\x00"
+PAPER_END, COVER_OPEN = (0x1A, 0x32, 0x72), (0x1A, 0x16, 0x12)
 
 
-def test_print_job_asks_status_sends_then_asks_again() -> None:
-    printer = ScriptedPrinter([OK, OK])
+def confirmed(job: bytes, process_id: bytes) -> bytes:
+    return job + PROCESS_ID_REQUEST + process_id
+
+
+def test_print_job_asks_status_then_sends_the_job_with_a_process_id_request() -> None:
+    printer = ScriptedPrinter([OK])
     printer.print_job(JOB, job_id="R-1")
-    assert printer.sent == STATUS_ROUND + [JOB] + STATUS_ROUND
+    printer.print_job(JOB, job_id="R-2")
+    assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001")] + STATUS_ROUND + [
+        confirmed(JOB, b"0002")]
     assert printer.state == DeviceState.online()
 
 
+def test_status_is_asked_while_waiting_for_the_process_id() -> None:
+    printer = ScriptedPrinter([OK], confirm_in=3)
+    printer.print_job(JOB, job_id="R-1")
+    assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001")] + STATUS_ROUND * 3
+
+
 @pytest.mark.parametrize(("before", "error"), [
-    ((0x1A, 0x32, 0x72), PaperOut),
-    ((0x1A, 0x16, 0x12), CoverOpen),
+    (PAPER_END, PaperOut),
+    (COVER_OPEN, CoverOpen),
     ((0x1A, 0x12, 0x12), DeviceOffline),
     ((0x1A, 0x52, 0x12), HardwareError),
 ])
@@ -125,20 +201,70 @@ def test_print_job_refuses_before_sending_anything(before: tuple[int, int, int],
     printer = ScriptedPrinter([before])
     with pytest.raises(error):
         printer.print_job(JOB, job_id="R-1")
-    assert JOB not in printer.sent
+    assert printer.sent == STATUS_ROUND
 
 
-@pytest.mark.parametrize(("after", "error"), [
-    ((0x12, 0x12, 0x72), PaperOut),
-    ((0x1A, 0x16, 0x12), CoverOpen),
-])
-def test_paper_out_or_cover_open_while_sending_means_not_printed(
-        after: tuple[int, int, int], error: type[Exception]) -> None:
-    printer = ScriptedPrinter([OK, after])
+@pytest.mark.parametrize(("during", "error"), [(PAPER_END, PaperOut), (COVER_OPEN, CoverOpen)])
+def test_paper_out_or_cover_open_before_the_process_id_means_not_printed(
+        during: tuple[int, int, int], error: type[Exception]) -> None:
+    printer = ScriptedPrinter([OK, OK, during], confirm_in=None)
     with pytest.raises(error):
         printer.print_job(JOB, job_id="R-1")
-    assert printer.sent == STATUS_ROUND + [JOB] + STATUS_ROUND
+    # What is left of the job in the printer's buffer is dropped at once.
+    assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001")] + STATUS_ROUND * 2 + [
+        RT_RECOVER_CLEARING]
     assert printer.state.status is USER
+
+
+def test_after_a_fault_the_next_job_clears_the_buffer_first_and_only_that_one() -> None:
+    printer = ScriptedPrinter([PAPER_END])
+    with pytest.raises(PaperOut):
+        printer.print_job(JOB, job_id="R-1")
+    printer.rounds = [OK]  # paper loaded
+    printer.print_job(JOB, job_id="R-1")
+    printer.print_job(JOB, job_id="R-2")
+    assert printer.sent == STATUS_ROUND + [RT_RECOVER_CLEARING] + STATUS_ROUND + [
+        confirmed(JOB, b"0001")] + STATUS_ROUND + [confirmed(JOB, b"0002")]
+
+
+def test_a_process_id_that_came_before_the_fault_means_printed() -> None:
+    # The roll ran out after the last line: the answer is on the wire ahead of the status.
+    printer = ScriptedPrinter([OK, PAPER_END], confirm_in=1)
+    printer.print_job(JOB, job_id="R-1")
+    assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001")] + STATUS_ROUND
+
+
+def test_a_printer_gone_silent_before_the_process_id_is_offline_and_not_printed() -> None:
+    printer = ScriptedPrinter([OK, None], confirm_in=None)
+    with pytest.raises(DeviceOffline):
+        printer.print_job(JOB, job_id="R-1")
+    assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001"), RT_STATUS_ONLINE,
+                                           RT_RECOVER_CLEARING]
+
+
+def test_never_confirmed_but_fine_counts_as_printed_within_the_budget(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(escpos_base, "PRINT_START_S", 0.2)
+    printer = ScriptedPrinter([OK], confirm_in=None)
+    budget = printer.confirm_budget(len(JOB))
+    assert budget == pytest.approx(0.2 + len(JOB) / 200 + 0.2)
+    started = time.monotonic()
+    printer.print_job(JOB, job_id="R-1")
+    elapsed = time.monotonic() - started
+    assert budget - 0.2 <= elapsed < budget + 1.0  # polls until the budget's last round
+    rounds = printer.sent[len(STATUS_ROUND) + 1:]
+    assert len(rounds) >= 3 * 2 and rounds == STATUS_ROUND * (len(rounds) // 3)
+    assert "did not confirm printing" in caplog.text and "R-1" in caplog.text
+
+
+def test_a_printer_without_process_ids_gets_the_job_and_one_status_round_as_before() -> None:
+    printer = ScriptedPrinter([OK, OK], confirms_printing=False)
+    printer.print_job(JOB, job_id="R-1")
+    assert printer.sent == STATUS_ROUND + [JOB] + STATUS_ROUND
+    printer = ScriptedPrinter([OK, PAPER_END], confirms_printing=False)
+    with pytest.raises(PaperOut):
+        printer.print_job(JOB, job_id="R-2")
+    assert printer.sent == STATUS_ROUND + [JOB] + STATUS_ROUND + [RT_RECOVER_CLEARING]
 
 
 def test_no_answer_is_offline_and_the_job_is_refused() -> None:
@@ -160,9 +286,9 @@ def test_near_end_still_prints() -> None:
 
 def test_job_bytes_are_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    ScriptedPrinter([OK, OK]).print_job(JOB, job_id="R-1")
+    ScriptedPrinter([OK]).print_job(JOB, job_id="R-1")
     with pytest.raises(PaperOut):
-        ScriptedPrinter([OK, (0x12, 0x12, 0x72)]).print_job(JOB, job_id="R-2")
+        ScriptedPrinter([OK, PAPER_END], confirm_in=None).print_job(JOB, job_id="R-2")
     assert "R-1" in caplog.text and "R-2" in caplog.text
     assert "Wanjiku" not in caplog.text and "12345678" not in caplog.text
 
@@ -174,10 +300,12 @@ def test_settings_refuse_a_uri_for_another_transport_and_give_the_profile() -> N
         EscposNetworkPrinter.Settings(uri="tcp://")
     settings = EscposNetworkPrinter.Settings(uri="tcp://10.0.0.7", paper_width_mm=58,
                                              native_qr=False, cutter=False)
-    assert settings.timeout_s == 1.5
+    assert (settings.timeout_s, settings.confirms_printing) == (1.5, True)
     profile = EscposNetworkPrinter("printer", settings).profile
     assert (profile.paper_width_mm, profile.columns, profile.dots_per_line,
             profile.native_qr, profile.cutter) == (58, 32, 384, False, False)
+    settings = EscposNetworkPrinter.Settings(uri="tcp://10.0.0.7", confirms_printing=False)
+    assert EscposNetworkPrinter("printer", settings).profile.confirms_printing is False
 
 
 # -- network ------------------------------------------------------------------------------------
@@ -189,7 +317,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def answering_server() -> Iterator[tuple[int, list[bytes], list[int]]]:
-    """A tiny printer: answers each DLE EOT n from ``status`` and keeps everything else."""
+    """A tiny printer: answers each DLE EOT n from ``status`` and each process-ID request at
+    once, drops DLE ENQ, and keeps everything else."""
     listener = socket.create_server(("127.0.0.1", 0))
     received: list[bytes] = []
     status = list(OK)
@@ -204,10 +333,22 @@ def answering_server() -> Iterator[tuple[int, list[bytes], list[int]]]:
                 buffer = b""
                 while chunk := conn.recv(4096):
                     buffer += chunk
-                    while (i := buffer.find(b"\x10\x04")) >= 0 and len(buffer) > i + 2:
+                    while True:
+                        found = [(i, what) for what in (b"\x10\x04", b"\x10\x05",
+                                                        PROCESS_ID_REQUEST)
+                                 if (i := buffer.find(what)) >= 0]
+                        if not found:
+                            break
+                        i, what = min(found)
+                        end = i + (11 if what == PROCESS_ID_REQUEST else 3)
+                        if len(buffer) < end:
+                            break
                         received.append(buffer[:i]) if i else None
-                        conn.sendall(bytes([status[{1: 0, 2: 1, 4: 2}[buffer[i + 2]]]]))
-                        buffer = buffer[i + 3:]
+                        if what == b"\x10\x04":
+                            conn.sendall(bytes([status[{1: 0, 2: 1, 4: 2}[buffer[i + 2]]]]))
+                        elif what == PROCESS_ID_REQUEST:
+                            conn.sendall(b"\x37\x22" + buffer[end - 4:end] + b"\x00")
+                        buffer = buffer[end:]
                 if buffer:
                     received.append(buffer)
 
@@ -271,6 +412,9 @@ def test_serial_printer_over_a_pty() -> None:
             received.extend(chunk)
             for _ in range(chunk.count(b"\x10\x04")):
                 os.write(master, b"\x12")
+            if (i := bytes(received).find(PROCESS_ID_REQUEST)) >= 0 and len(received) >= i + 11:
+                os.write(master, b"\x37\x22" + bytes(received[i + 7:i + 11]) + b"\x00")
+                received[i:i + 11] = b""
 
     threading.Thread(target=serve, daemon=True).start()
     printer = EscposSerialPrinter("printer", EscposSerialPrinter.Settings(

@@ -1,8 +1,11 @@
 """Receipts end to end: the network adapter prints to our printer emulator over TCP, the QR is
 decoded from the rendered PNG and its token verified offline; paper out mid-job leaves the
-receipt waiting in the outbox, and once paper is loaded it prints exactly once."""
+receipt waiting in the outbox, and once paper is loaded it prints exactly once, even when the
+printer took the whole job into its buffer before the roll ran out."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -42,9 +45,18 @@ def sample(issuer: ReceiptIssuer, reference: str = "HK-2026-000123") -> document
                           mpesa_code="SKL4H2J9QX", issued_at=ISSUED)
 
 
-def network_printer(emulator: PrinterEmulator, width: int = 80) -> EscposNetworkPrinter:
+def network_printer(emulator: PrinterEmulator, width: int = 80, *,
+                    confirms_printing: bool = True) -> EscposNetworkPrinter:
     return EscposNetworkPrinter("printer", EscposNetworkPrinter.Settings(
-        uri=f"tcp://127.0.0.1:{emulator.port}", paper_width_mm=width))
+        uri=f"tcp://127.0.0.1:{emulator.port}", paper_width_mm=width,
+        confirms_printing=confirms_printing))
+
+
+def until(condition: Callable[[], bool], timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "never came true"
+        time.sleep(0.005)
 
 
 @pytest.mark.parametrize("width", [58, 80])
@@ -80,25 +92,51 @@ def test_altered_and_forged_tokens_are_refused(issuer: ReceiptIssuer, tmp_path: 
     assert info.value.reason == "unknown_key"
 
 
-def test_paper_out_mid_job_waits_then_prints_exactly_once(emulator: PrinterEmulator,
-                                                          issuer: ReceiptIssuer,
-                                                          tmp_path: Path) -> None:
-    printer = network_printer(emulator)
-    outbox = Outbox(tmp_path / "outbox.sqlite3")
-    spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher())
-    job = documents.receipt(sample(issuer), printer.profile)
-    emulator.inject("paper_out_after", n=len(job) // 2)   # the roll ends half-way through
-    submitted = spooler.submit(job, job_id="HK-2026-000123", document="receipt")
-    assert spooler.pump() == 0
-    row = outbox.get(submitted.key)
-    assert (row.status, row.last_error) == (OutboxStatus.PENDING, "paper_out")
-    emulator.wait_for_jobs(1, timeout=5)
-    assert [j.complete for j in emulator.jobs] == [False]
+@pytest.mark.parametrize("print_rate", [None, 3000])
+def test_paper_out_mid_job_waits_then_prints_exactly_once(issuer: ReceiptIssuer, tmp_path: Path,
+                                                          print_rate: float | None) -> None:
+    """Without a print rate the roll runs out while the job arrives; at 3000 bytes a second
+    the printer has taken all of the receipt (968 bytes) in a fraction of a millisecond, and
+    the roll runs out about 0.2 s later, while it prints from its buffer."""
+    with PrinterEmulator(port=0, out_dir=tmp_path / "jobs", print_rate=print_rate) as emulator:
+        printer = network_printer(emulator)
+        outbox = Outbox(tmp_path / "outbox.sqlite3")
+        spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher())
+        job = documents.receipt(sample(issuer), printer.profile)
+        runs_out = len(job) * 2 // 3
+        emulator.inject("paper_out_after", n=runs_out)
+        submitted = spooler.submit(job, job_id="HK-2026-000123", document="receipt")
+        assert spooler.pump() == 0
+        row = outbox.get(submitted.key)
+        assert (row.status, row.last_error) == (OutboxStatus.PENDING, "paper_out")
+        [half] = emulator.wait_for_jobs(1, timeout=5)
+        assert (half.complete, half.data) == (False, job[:runs_out])
+        until(lambda: emulator.buffered == 0)  # the adapter dropped the rest (DLE ENQ 2)
 
-    emulator.clear("paper_out")                            # paper loaded
-    assert spooler.pump() == 1 and spooler.pump() == 0
-    jobs = emulator.wait_for_jobs(2, timeout=5)
-    assert [j.complete for j in jobs] == [False, True]
-    assert sum("HK-2026-000123" in j.txt.read_text(encoding="utf-8") for j in jobs if j.complete) == 1
-    assert outbox.get(submitted.key).status is OutboxStatus.SENT
-    outbox.close()
+        emulator.clear("paper_out")                        # paper loaded
+        assert spooler.pump() == 1 and spooler.pump() == 0
+        jobs = emulator.jobs
+        assert [(j.complete, j.resumed) for j in jobs] == [(False, False), (True, False)]
+        assert jobs[1].data == job
+        assert sum("HK-2026-000123" in j.txt.read_text(encoding="utf-8") for j in jobs) == 2
+        assert outbox.get(submitted.key).status is OutboxStatus.SENT
+        outbox.close()
+
+
+def test_without_process_ids_a_roll_running_out_after_sending_goes_unseen(
+        issuer: ReceiptIssuer, tmp_path: Path) -> None:
+    """A printer profile without ``confirms_printing`` behaves as the adapter did before: the
+    status asked just after sending is fine, so the receipt counts as printed, although the
+    roll runs out three lines before its end."""
+    with PrinterEmulator(port=0, out_dir=tmp_path / "jobs", print_rate=3000) as emulator:
+        printer = network_printer(emulator, confirms_printing=False)
+        outbox = Outbox(tmp_path / "outbox.sqlite3")
+        spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher())
+        job = documents.receipt(sample(issuer), printer.profile)
+        emulator.inject("paper_out_after", n=len(job) - 100)
+        submitted = spooler.submit(job, job_id="HK-2026-000123", document="receipt")
+        assert spooler.pump() == 1
+        assert outbox.get(submitted.key).status is OutboxStatus.SENT
+        [printed] = emulator.wait_for_jobs(1, timeout=5)
+        assert (printed.complete, len(printed.data)) == (False, len(job) - 100)
+        outbox.close()
