@@ -10,20 +10,26 @@ config or a wrong command line.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk_app import __version__
-from kiosk_app.config import DEFAULT_CONFIG_PATH, ConfigError, KioskConfig, load_config
 from kiosk_app.i18n import LANGUAGES
 from kiosk_app.logs import setup_logging
+
+if TYPE_CHECKING:
+    from kiosk_app.config import KioskConfig
 
 EXIT_OK, EXIT_DOWN, EXIT_USAGE = 0, 1, 2
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    from kiosk_app.config import DEFAULT_CONFIG_PATH
+
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help=f"the config file (default: $HUDUMA_KIOSK_CONFIG or {DEFAULT_CONFIG_PATH})")
     parser.add_argument("--demo", action="store_true",
@@ -31,6 +37,8 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_config(args: argparse.Namespace) -> KioskConfig:
+    from kiosk_app.config import DEFAULT_CONFIG_PATH, KioskConfig, load_config
+
     path = args.config or (None if args.demo else Path(os.environ.get("HUDUMA_KIOSK_CONFIG",
                                                                       DEFAULT_CONFIG_PATH)))
     if path is None:
@@ -46,22 +54,31 @@ def resolve_config(args: argparse.Namespace) -> KioskConfig:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    config = resolve_config(args)
-    setup_logging(args.log_level)
-    # The one place the core reaches up into screens/, and only when asked to run the UI.
-    from screens.launch import run_app
-
-    # Demo mode brings its own backend when none answers on loopback (stopped on the way out).
-    from kiosk_app.demo_backend import DemoBackend
-
-    backend = DemoBackend.for_config(config)
-    if backend is not None:
-        backend.start()
+    # Until the first screen is up, the cyclic garbage collector is off: start-up makes objects
+    # that live as long as the kiosk (and next to no cyclic garbage), and collections that
+    # walked them again and again held the start by some 30 ms. The App freezes them and turns
+    # the collector back on (screens/app.py, on_start); here it is on again whatever happens.
+    gc.disable()
     try:
-        return run_app(config)
-    finally:
+        config = resolve_config(args)
+        setup_logging(args.log_level)
+        # The one place the core reaches up into screens/, and only when asked to run the UI.
+        from screens.launch import run_app
+
+        # Demo mode brings its own backend when none answers on loopback (stopped on the way
+        # out).
+        from kiosk_app.demo_backend import DemoBackend
+
+        backend = DemoBackend.for_config(config)
         if backend is not None:
-            backend.stop()
+            backend.start()
+        try:
+            return run_app(config)
+        finally:
+            if backend is not None:
+                backend.stop()
+    finally:
+        gc.enable()
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -125,14 +142,24 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    # Reading the command line loads the config's schema (pydantic): objects for the whole run,
+    # which the cyclic collector need not walk while they are made. It is back on for every
+    # command but `run`, which keeps it off until its first screen is up (cmd_run).
+    gc.disable()
+    from kiosk_app.config import ConfigError
+
     try:
+        args = make_parser().parse_args(argv)
+        if args.func is not cmd_run:
+            gc.enable()
         return args.func(args)
     except ConfigError as err:
         print(err.bilingual(), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@ authentication against a demo CSCA kept in the data folder), so the whole read r
 """
 from __future__ import annotations
 
-from drivers.card.emrtd.pki import ensure_test_pki
-from drivers.card.emulator import build_document, demo_face, demo_identity, make_applet
+from typing import TYPE_CHECKING
+
 from drivers.card.simulator import SimulatedCardReader
-from kiosk_app.bootstrap import Kiosk
+
+if TYPE_CHECKING:
+    from kiosk_app.bootstrap import Kiosk
 
 #: What to type to open the demo card (document number, date of birth, expiry date).
 DEMO_CARD_DETAILS = ("AB1234567", "01/01/1990", "30/06/2031")
@@ -20,6 +22,11 @@ def insert_demo_card(kiosk: Kiosk) -> bool:
     reader = kiosk.devices.get("card_reader")
     if not kiosk.config.demo or not isinstance(reader, SimulatedCardReader):
         return False
+    # The card emulator and its test PKI (`cryptography`) are loaded here, on the worker, when
+    # a person asks for the sample card, not when the kiosk starts.
+    from drivers.card.emrtd.pki import ensure_test_pki
+    from drivers.card.emulator import build_document, demo_face, demo_identity, make_applet
+
     pki = ensure_test_pki(kiosk.config.data_dir / "demo-pki")
     document = build_document(demo_identity(), demo_face(), pki)
     reader.insert_card(make_applet(document))

@@ -20,13 +20,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
-
-import requests
 
 from kiosk_app.config import KioskConfig
 from kiosk_app.i18n import N_, bilingual
@@ -47,11 +46,22 @@ NOT_STARTED = N_("Demo mode could not start its sandbox backend ({detail}); the 
 
 
 def answers(url: str, timeout_s: float = 1.0) -> bool:
-    """Whether a kiosk API answers ``/v1/health`` at ``url``."""
-    try:
-        return requests.get(f"{url.rstrip('/')}/v1/health", timeout=timeout_s).status_code == 200
-    except requests.RequestException:
+    """Whether a kiosk API answers ``/v1/health`` at ``url`` (plain ``http://``, as the demo's
+    backend is). One HTTP/1.0 request on a socket: the kiosk asks this before its screen
+    starts, and neither ``requests`` nor ``http.client`` is loaded for it (the backend client
+    loads ``requests`` later, on a worker)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
         return False
+    path = f"{parts.path.rstrip('/')}/v1/health"
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout_s) as sock:
+            sock.sendall(f"GET {path} HTTP/1.0\r\nHost: {parts.netloc}\r\n\r\n".encode())
+            with sock.makefile("rb") as answer:
+                status_line = answer.readline(200)  # b"HTTP/1.1 200 OK\r\n"
+    except (OSError, ValueError):
+        return False
+    return status_line.split(b" ", 2)[1:2] == [b"200"]
 
 
 class DemoBackend:

@@ -13,15 +13,18 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drivers.card.emrtd.errors import BacError, EmrtdError, MrzError
 from drivers.card.emrtd.mrz import BacKey
-from drivers.card.emrtd.pa import PaStatus
-from drivers.card.emrtd.pki import load_certificates
-from drivers.card.emrtd.reader import EmrtdDocument, EmrtdReader, NotAnEmrtd
 from drivers.card.reader import CardReader
 from drivers.errors import CardBadlyInserted, CardRemoved, DeviceError, NoDevice
 from kiosk_app.i18n import N_
+
+# The chip's reader and passive authentication (`cryptography`, `asn1crypto`) are loaded with the
+# first card read, on its worker, not when the kiosk starts.
+if TYPE_CHECKING:
+    from drivers.card.emrtd.reader import EmrtdDocument
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +136,17 @@ class IdentityReader:
         if self._csca_dir is None:
             return None
         if self._csca is None:
+            from drivers.card.emrtd.pki import load_certificates
+
             self._csca = load_certificates(self._csca_dir)
             log.info("loaded %d CSCA certificates", len(self._csca))
         return self._csca
 
     def read(self, key: BacKey, progress=None) -> Identity:  # noqa: ANN001
         """Worker thread. Raises CardReadError; never returns part of an identity."""
+        from drivers.card.emrtd.pa import PaStatus
+        from drivers.card.emrtd.reader import EmrtdReader, NotAnEmrtd
+
         if self._reader is None:
             raise CardReadError("no_reader", counts_as_attempt=False)
         try:

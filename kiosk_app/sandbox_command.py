@@ -20,8 +20,6 @@ import socket
 import sys
 from pathlib import Path
 
-import requests
-
 from kiosk_app import contract
 from kiosk_app.config import DEMO_ENROLMENT_CODE
 from kiosk_app.i18n import N_, bilingual
@@ -105,6 +103,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_advance(args: argparse.Namespace) -> int:
+    import requests  # here, not at the top: every command's start (`run` too) imports this module
+
     if (args.note_en is None) != (args.note_sw is None):
         print(bilingual(NOTE_NEEDS_BOTH), file=sys.stderr)
         return EXIT_USAGE

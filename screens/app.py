@@ -106,6 +106,11 @@ VIEWS_WITHIN = 2
 """Screens this many touches from where the person is have their views built ahead."""
 """How often the devices and the backend are asked for their state, in seconds."""
 
+def _load_kv(path: Path) -> None:
+    if str(path) not in Builder.files:  # rules loaded twice would build widgets twice
+        Builder.load_file(str(path))
+
+
 class HudumaApp(App):
     title = "Huduma Kiosk"
 
@@ -128,13 +133,13 @@ class HudumaApp(App):
 
     # -- building ---------------------------------------------------------------------------
     def build(self) -> BoxLayout:
+        # The shared widgets' rules now; each screen's own with its view (_make_view), so the
+        # first frame waits for no rules of screens not shown yet.
         widgets = Path(__file__).with_name("widgets")
         for path in [widgets / "widgets.kv", widgets / "forms.kv", widgets / "session_bar.kv",
                      widgets / "access.kv",
-                     widgets / "keyboard.kv",
-                     *(view.kv_path() for view, _presenter in SCREENS.values())]:
-            if str(path) not in Builder.files:  # rules loaded twice would build widgets twice
-                Builder.load_file(str(path))
+                     widgets / "keyboard.kv"]:
+            _load_kv(path)
 
         root = BoxLayout(orientation="vertical")
         self.banner_presenter = DeviceBannerPresenter(self.kiosk, self.tr)
@@ -180,6 +185,7 @@ class HudumaApp(App):
 
     def _make_view(self, name: str) -> View:
         view_cls = SCREENS[name][0]
+        _load_kv(view_cls.kv_path())
         view = view_cls(name=name, tr=self.tr, theme=self.theme, access=self.access,
                         presenter=self.presenters[name])
         self.manager.add_widget(view)  # type: ignore[union-attr]
@@ -220,15 +226,17 @@ class HudumaApp(App):
         if hasattr(scanner, "feed"):  # a keyboard-wedge scanner types through the window
             self._wedge = scanner
             Window.bind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
-        self.kiosk.start()
         # What is made by now lives as long as the app: the cyclic collector need not walk it
         # again. (Full collections over it held the UI thread for 50 to 200 ms at a time.)
         gc.freeze()
+        # `huduma-kiosk run` starts with the collector off (kiosk_app/cli.py): start-up makes
+        # almost no cyclic garbage (about 250 objects), and collections over what it makes
+        # cost it some 30 ms. From here on, with all that frozen, they are cheap again.
+        gc.enable()
         self._clock_events = [
             Clock.schedule_interval(self._tick, TICK_S),
             Clock.schedule_interval(lambda _dt: self.banner_presenter.refresh(), BANNER_REFRESH_S),
         ]
-        self.banner_presenter.refresh()
         self.access.screen_shown()
         # The first frame after start is when a person can first touch the kiosk: one line,
         # which benchmarks/startup.py waits for.
@@ -238,6 +246,12 @@ class HudumaApp(App):
         Window.unbind(on_flip=self._on_first_frame)
         log.info("first interactive frame")
         self._first_frame_shown = True
+        # Only now do the workers open the devices, the outbox and the kept catalogue, load
+        # the keys, ask the backend and enrol: done before the first frame, their Python held
+        # the UI thread's drawing of it (one interpreter lock). Nothing the attract screen
+        # does waits for them (tests/screens/test_startup.py).
+        self.kiosk.start()
+        self.banner_presenter.refresh()
         self._make_views_ahead()
 
     def on_stop(self) -> None:

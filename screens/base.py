@@ -72,7 +72,7 @@ class View(Screen):
     """The switches for large text, high contrast and reading aloud (an AccessPresenter), for
     an ``AccessBar`` on the screen."""
     kv_file: ClassVar[str] = ""
-    """The .kv beside the view's module, loaded once by the App before any view is made."""
+    """The .kv beside the view's module, loaded once by the App, just before it makes the view."""
 
     @classmethod
     def kv_path(cls) -> Path:

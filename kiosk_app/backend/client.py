@@ -25,13 +25,15 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-import requests
 from pydantic import BaseModel, ValidationError
 
 from kiosk_app import contract
 from kiosk_app.contract import Paths, Problem, Text
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +113,9 @@ class BackendClient:
         self.backoff_s = backoff_s
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._http = session or requests.Session()
-        self._http.headers.update({"Accept": "application/json",
-                                   "User-Agent": "huduma-kiosk"})
+        self._http: requests.Session | None = None
+        self._given_session = session
+        self._http_lock = threading.Lock()
         self._token_lock = threading.Lock()
         self._token = token
 
@@ -127,6 +129,18 @@ class BackendClient:
         with self._token_lock:
             self._token = value
 
+    def _session(self) -> requests.Session:
+        """The connection pool, made on the first call (on a worker): ``requests`` is not loaded
+        before the kiosk's first screen is up."""
+        with self._http_lock:
+            if self._http is None:
+                import requests
+
+                http = self._given_session or requests.Session()
+                http.headers.update({"Accept": "application/json", "User-Agent": "huduma-kiosk"})
+                self._http = http
+            return self._http
+
     # -- one request, with the retry policy -------------------------------------------------------
     def request(self, method: str, path: str, *, body: BaseModel | None = None,
                 params: dict[str, str] | None = None, idempotency_key: str | None = None,
@@ -136,6 +150,9 @@ class BackendClient:
 
         Retried (up to ``attempts`` in all) only when it is a GET or carries an idempotency
         key, and only for no answer or a retryable status."""
+        import requests
+
+        http = self._session()
         url = f"{self.base_url}{path}"
         sent_headers = dict(headers or {})
         if idempotency_key is not None:
@@ -154,8 +171,8 @@ class BackendClient:
         limit = timeout_s or self.timeout_s
         for attempt in range(tries):
             try:
-                response = self._http.request(method, url, data=data, params=params,
-                                              headers=sent_headers, timeout=limit)
+                response = http.request(method, url, data=data, params=params,
+                                        headers=sent_headers, timeout=limit)
             except requests.Timeout as err:
                 failure: BackendError = BackendUnavailable(f"no answer within {limit:g} s")
                 failure.__cause__ = err
@@ -270,7 +287,9 @@ class BackendClient:
                           params={"since": since.isoformat(), "until": until.isoformat()})
 
     def close(self) -> None:
-        self._http.close()
+        with self._http_lock:
+            if self._http is not None:
+                self._http.close()
 
 
 class GarbledAnswer(BackendError):

@@ -24,9 +24,6 @@ import logging
 import secrets
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from kiosk_app.files import create_once
 
 log = logging.getLogger(__name__)
@@ -50,6 +47,10 @@ class OutboxKey:
     def __init__(self, raw: bytes, *, path: Path | None = None) -> None:
         if len(raw) != KEY_BYTES:
             raise ValueError(f"an outbox key is {KEY_BYTES} bytes, not {len(raw)}")
+        # `cryptography` is loaded with the first key, on the worker that opens the outbox, not
+        # when the kiosk starts.
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = AESGCM(raw)
         self.path = path
 
@@ -67,6 +68,8 @@ class OutboxKey:
 
     def open(self, blob: bytes, *, idempotency_key: str, kind: str) -> bytes:
         """The plaintext; :class:`SealingError` if this key did not seal it for this row."""
+        from cryptography.exceptions import InvalidTag
+
         if len(blob) < 1 + NONCE_BYTES + 16 or blob[0] != FORMAT_VERSION:
             raise SealingError(f"the sealed personal data of outbox row {idempotency_key} is "
                                "damaged (not in a format this version knows)")

@@ -25,11 +25,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from typing import TYPE_CHECKING
 
 from kiosk_app.files import create_once, write_atomically
+
+# `cryptography` is loaded where a key is made, read or checked (on workers), not when the kiosk
+# starts.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
+                                                                   Ed25519PublicKey)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,8 @@ def key_id_for(public_key_bytes: bytes) -> bytes:
 
 
 def _raw_public(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
@@ -84,6 +90,8 @@ class DeviceKey:
                 "Receipts already printed by this device depend on it, so it was left as it is. "
                 "Restore it from a backup; if there is none, move it aside, run "
                 "'huduma-kiosk receipt key' to make a new key, and publish the new public key.")
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         return cls(Ed25519PrivateKey.from_private_bytes(raw))
 
     @classmethod
@@ -92,6 +100,8 @@ class DeviceKey:
         path = Path(path)
         if path.exists():
             return cls.load(path)
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         try:
             create_once(path, Ed25519PrivateKey.generate().private_bytes_raw())
         except OSError as err:
@@ -118,6 +128,8 @@ class KeyEntry:
 
     @property
     def public_key(self) -> Ed25519PublicKey:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         return Ed25519PublicKey.from_public_bytes(self.public_key_bytes)
 
     def to_dict(self) -> dict[str, str]:
@@ -138,6 +150,8 @@ class KeyEntry:
         if not (isinstance(public, str) and _PUBLIC_KEY_B64URL.fullmatch(public)):
             raise ValueError("the public key is not 32 bytes in base64url")
         raw = base64.urlsafe_b64decode(public.rstrip("=") + "=")
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         try:
             Ed25519PublicKey.from_public_bytes(raw)
         except ValueError:

@@ -11,15 +11,15 @@ a few milliseconds: call it from a worker, not the UI thread.
 """
 from __future__ import annotations
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-
 QUIET_ZONE = 4
 """Light modules around the code, as the QR standard asks, so scanners find its edges."""
 
 
 def qr_modules(text: str) -> tuple[tuple[bool, ...], ...]:
     """The QR code of ``text`` (error correction M, as printed), quiet zone included."""
+    import qrcode  # loaded on the worker that first draws a code, not when the kiosk starts
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
     code.add_data(text)
     code.make(fit=True)

@@ -34,12 +34,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING
 
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.keys import DEVICE_ID, KEY_ID_BYTES, KeyDirectory, key_id_for
+
+if TYPE_CHECKING:  # `cryptography` is loaded with the keys, on workers (kiosk_app/receipts/keys.py)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,8 @@ def verify(token: str, keys: KeyDirectory, *, now: datetime | None = None) -> Re
 
     ``now`` is this kiosk's time (the real clock if None): a token issued more than ten minutes
     after it is refused."""
+    from cryptography.exceptions import InvalidSignature
+
     claims, key_id, signed, signature = _parse(token)
     entries = keys.entries_for(key_id)
     if not entries:

@@ -3,9 +3,12 @@ first, and a screen needed sooner is built before its presenter hears of it."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from kiosk_app.session import TRANSITIONS, SessionState
 from screens.lazy_views import LazyViews, nearest_first
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_screens_are_built_nearest_first_from_where_the_person_is() -> None:
@@ -65,3 +68,115 @@ def test_the_first_frame_shows_with_one_screen_and_the_rest_follow(make_ui, capl
     assert not app.views.made("receipt") and not app.views.made("thank_you")
     assert {screen.name for screen in app.manager.screens} < set(app.views)
     assert set(SCREEN_FOR_STATE.values()) <= set(app.views)
+
+
+# -- what waits until after the first frame ----------------------------------------------------
+#
+# benchmarks/startup.py measures `huduma-kiosk run --demo` to its first interactive frame. What
+# that frame does not need is loaded or done after it: on the workers that first use it (the
+# backend client's `requests`, the keys' and the outbox's `cryptography`, the chip reader, the
+# QR maker, the demo card), or with the view that needs it (each screen's rules). These tests
+# pin that down, so that an import at the top of a module does not quietly undo it.
+
+DEFERRED_MODULES = (
+    "requests", "urllib3", "http.client",                 # the backend client, on its workers
+    "cryptography", "asn1crypto",                         # keys, outbox sealing, passive authentication
+    "drivers.card.emrtd.crypto", "drivers.card.emrtd.pa", "drivers.card.emrtd.pki",
+    "drivers.card.emrtd.reader", "drivers.card.emulator",  # a card read, the demo card
+    "qrcode", "PIL.ImageDraw", "drivers.printer.render",  # a receipt's QR on the screen, the emulator
+    "drivers.printer.emulator", "cv2", "numpy", "smartcard", "zxingcpp", "pyzbar",
+)
+"""Modules that `huduma-kiosk run` has not loaded when its first frame is shown."""
+
+FIRST_FRAME = """
+import gc, json, logging, os, sys
+
+class FirstFrame(logging.Handler):
+    def emit(self, record):
+        if record.getMessage() == "first interactive frame":
+            from kivy.lang import Builder
+            with open(sys.argv[1], "w") as out:
+                json.dump({"modules": sorted(sys.modules), "gc": gc.isenabled(),
+                           "frozen": gc.get_freeze_count(),
+                           "kv": sorted(os.path.basename(f) for f in Builder.files)}, out)
+            os._exit(0)
+
+logging.getLogger("screens.app").addHandler(FirstFrame())
+from kiosk_app.cli import main
+main(["run", "--demo", "--config", sys.argv[2]])
+"""
+
+
+def test_the_first_frame_loads_only_what_it_shows(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    config = tmp_path / "kiosk.toml"
+    # Demo mode, with a backend that is not on loopback: no sandbox is started for it, and the
+    # process is gone before anything would call it.
+    config.write_text(f'data_dir = "{data}"\n[backend]\nurl = "http://192.0.2.1:9"\n'
+                      '[display]\nfullscreen = false\n')
+    script, found = tmp_path / "first_frame.py", tmp_path / "first_frame.json"
+    script.write_text(FIRST_FRAME)
+    env = {**os.environ, "HOME": str(tmp_path), "KIVY_HOME": str(tmp_path / "kivy"),
+           "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    run = subprocess.run([sys.executable, str(script), str(found), str(config)], env=env,
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert found.exists(), run.stdout[-3000:] + run.stderr[-3000:]
+    seen = json.loads(found.read_text())
+    assert sorted(set(DEFERRED_MODULES) & set(seen["modules"])) == []
+    # The rules of the shared widgets and of the first screen only; the others come with their
+    # views (screens/app.py, _make_view).
+    assert seen["kv"] == sorted(["style.kv", "widgets.kv", "forms.kv", "session_bar.kv",
+                                 "access.kv", "keyboard.kv", "attract.kv"])
+    # The collector, off while the kiosk starts (kiosk_app/cli.py), is on again, with what the
+    # start made frozen.
+    assert seen["gc"] is True and seen["frozen"] > 0
+
+
+def test_the_first_touch_is_served_while_the_kiosk_is_still_starting(  # noqa: ANN001
+        make_ui, tmp_path: Path, caplog) -> None:
+    """The devices, the outbox, the kept catalogue, the keys and the backend are started on the
+    workers only once the first frame is up; a person who touches the attract screen at once is
+    served while that is still going on, and the UI thread waits for none of it."""
+    import threading
+    import time
+
+    from drivers.card.simulator import SimulatedCardReader
+    from drivers.status import DeviceStatus
+    from kiosk_app.config import parse_config
+
+    opening, release = threading.Event(), threading.Event()
+    opened_at: list[float] = []
+
+    class HeldReader(SimulatedCardReader):
+        def open(self) -> None:  # a worker thread: the first thing the kiosk's start does
+            opened_at.append(time.time())
+            opening.set()
+            release.wait(60)
+            super().open()
+
+    caplog.set_level(logging.INFO, logger="screens.app")
+    config = parse_config({"data_dir": str(tmp_path / "d"), "demo": True,
+                           "display": {"fullscreen": False}})
+    try:
+        ui = make_ui(config, all_views=False, card_reader=HeldReader("card_reader"))
+        assert opening.wait(10), "the kiosk's start never reached the devices"
+        first_frame = next(r.created for r in caplog.records
+                           if r.getMessage() == "first interactive frame")
+        assert opened_at[0] >= first_frame
+        assert ui.kiosk.devices.state("card_reader").status is not DeviceStatus.ONLINE
+
+        ui.tap_at(ui.window.width / 2, ui.window.height * 0.8)  # the attract screen, at once
+        assert ui.screen.name == "home" and ui.kiosk.session.state is SessionState.HOME
+        # Served while the start is still held on its worker: nothing on the UI thread waited
+        # for it (had it, the reader would be open by now).
+        assert ui.kiosk.devices.state("card_reader").status is not DeviceStatus.ONLINE
+    finally:
+        release.set()
+    ui.wait_until(lambda: ui.kiosk.devices.state("card_reader").status is DeviceStatus.ONLINE)
+    ui.wait_until(lambda: ui.kiosk.devices.state("printer").status is DeviceStatus.ONLINE)
