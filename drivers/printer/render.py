@@ -60,7 +60,10 @@ _GS_FIXED = {
     b"a": 3, b"I": 3, b"P": 4, b"$": 4, b"\\": 4, b"b": 3, b"/": 3, b"^": 5,
 }
 _FS_FIXED = {b"&": 2, b".": 2, b"!": 3, b"-": 3, b"p": 4}
-_DLE_DC4_LENGTHS = {1: 5, 2: 5, 7: 5, 8: 9}
+_DLE_DC4_LENGTHS = {1: 5, 2: 5, 3: 8, 7: 4, 8: 10}
+"""Whole length of ``DLE DC4 fn ...`` by fn (Epson, *ESC/POS Command Reference*): 1 pulse
+(``fn m t``), 2 power off (``fn 1 8``), 3 buzzer (``fn a n r t1 t2``), 7 status (``fn m``),
+8 clear buffers (``fn 1 3 20 1 6 2 8``)."""
 
 
 def scan(buf: bytes | bytearray, pos: int) -> tuple[int, str] | None:

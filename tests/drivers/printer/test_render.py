@@ -131,3 +131,18 @@ def test_scan_waits_for_the_rest_of_a_command() -> None:
     assert scan(b"\x1dV\x00", 0) == (3, "GS V")
     assert scan(b"ab\ncd", 0) == (2, "text")
     assert scan(b"\x1b\xff", 0) == (1, "unknown")
+
+
+CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"
+"""DLE DC4 fn 8, clear buffers: ten bytes (Epson, "DLE DC4 <Function 8>")."""
+
+
+def test_dle_dc4_commands_are_taken_whole_and_never_printed() -> None:
+    assert scan(CLEAR_BUFFERS, 0) == (10, "DLE DC4")
+    assert scan(CLEAR_BUFFERS[:9], 0) is None  # waits for its last byte
+    assert scan(b"\x10\x14\x01\x00\x01", 0) == (5, "DLE DC4")                # pulse
+    assert scan(b"\x10\x14\x03\x01\x02\x03\x04\x05", 0) == (8, "DLE DC4")    # buzzer
+    assert scan(b"\x10\x14\x07\x01", 0) == (4, "DLE DC4")                    # status
+    result = render(b"A" + CLEAR_BUFFERS + b"B\n" + b"\x10\x14\x07\x01" + b"C\n",
+                    width_dots=384)
+    assert (result.text, result.unknown) == ("AB\nC\n", 0)
