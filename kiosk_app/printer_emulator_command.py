@@ -27,8 +27,9 @@ def add_printer_emulator_command(printer_sub: argparse._SubParsersAction) -> Non
                          help="where job-0001.png and job-0001.txt go")
     emulate.add_argument("--width", type=int, choices=[58, 80], default=80, help="paper width, mm")
     emulate.add_argument("--fault", action="append", default=[], metavar="NAME",
-                         help="paper_near_end, paper_out, cover_open, offline, disconnect_mid_job, "
-                              "paper_out_after=N (may be given more than once)")
+                         help="paper_near_end, paper_out, cover_open, cutter_error, offline, "
+                              "disconnect_mid_job, paper_out_after=N (may be given more than "
+                              "once)")
     emulate.add_argument("--control-port", type=int, metavar="C",
                          help="line-based control port: fault NAME, clear [NAME], status, jobs")
     emulate.add_argument("--print-rate", type=float, metavar="BYTES_PER_S",

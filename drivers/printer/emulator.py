@@ -1,8 +1,9 @@
 """A network thermal receipt printer, emulated: the test peer of the ESC/POS network adapter.
 
 It listens on raw TCP like a printer's port 9100, takes injected faults (paper near end, paper
-out, cover open, offline, a dropped connection, the roll running out after N bytes printed),
-and renders each job to ``job-0001.png`` and ``job-0001.txt`` in ``out_dir`` with :mod:`render`.
+out, cover open, an autocutter error, offline, a dropped connection, the roll running out after
+N bytes printed), and renders each job to ``job-0001.png`` and ``job-0001.txt`` in ``out_dir``
+with :mod:`render`.
 A second, line-based TCP port takes the same faults from another process (``fault cover_open``,
 ``clear``, ``status``, ``jobs``).
 
@@ -11,29 +12,37 @@ Like a real printer it keeps what it receives in a buffer, and its mechanism pri
 - with ``print_rate`` (bytes a second) the mechanism prints the buffer over time, as a printer
   does after taking a whole job in at once; by default it prints each command the moment it
   arrives, as fast as the tests can go.
-- Real-time requests are answered at once from the mechanism's state as it is now, whatever
-  waits in the buffer: ``DLE EOT n`` (status), ``DLE ENQ 2`` (recover from an error after
-  clearing the receive and print buffers: what waits there is dropped unprinted). Everything
-  else is processed in sequence: ``GS r n`` is answered when the mechanism reaches it, and
-  ``GS ( H`` fn 48 (process ID, ``1D 28 48 06 00 30 30 d1 d2 d3 d4``) is answered
-  ``37 22 d1 d2 d3 d4 00`` once all the data before it has printed, never for data that did
-  not print or was cleared (Epson, *ESC/POS Command Reference*, "GS ( H <Function 48>",
-  "DLE ENQ").
-- ``paper_out_after n`` counts bytes printed. When the roll runs out or the cover opens in the
-  middle of a job, the job's record is made from what reached the paper (``complete=False``),
-  and the rest of it waits in the buffer, with anything received after it: once the fault is
-  cleared (paper loaded, cover closed) the mechanism prints on, and that rest becomes a record
-  of its own (``resumed=True``), unless ``DLE ENQ 2`` cleared it first. Data received while
-  ``offline`` is dropped: an offline printer takes nothing in and answers nothing.
+- Real-time commands act at once, on the mechanism's state as it is now, whatever waits in
+  the buffer (Epson, *ESC/POS Command Reference*):
 
-Epson's reference says its printers act on ``DLE ENQ 2`` only after a recoverable error such as
-an autocutter error, and ignore it after a paper end; this emulator clears its buffer on it in
-every state but ``offline``.
+  - ``DLE EOT n`` (status) is answered.
+  - ``DLE DC4 fn 8`` (clear buffers, ``10 14 08 01 03 14 01 06 02 08``) drops what waits in
+    the receive and print buffers, unprinted, with the process IDs and ``GS r`` requests among
+    it, recovers from a recoverable error (``cutter_error``), and answers ``37 25 00``: in
+    every state, paper out, cover open and ``offline`` included, as Epson says it runs even
+    while the printer is offline or in error.
+  - ``DLE ENQ n`` (recover from an error) is acted on only while a recoverable error
+    (``cutter_error``) stops the printer: n = 1 recovers and prints on from the buffer, n = 2
+    clears the buffers as ``DLE DC4 fn 8`` does, then recovers; it answers nothing. After a
+    paper end, with the cover open or offline it is ignored, as Epson's reference says of its
+    printers and the clones' manuals say of theirs.
+
+  Everything else is processed in sequence: ``GS r n`` is answered when the mechanism reaches
+  it, and ``GS ( H`` fn 48 (process ID, ``1D 28 48 06 00 30 30 d1 d2 d3 d4``) is answered
+  ``37 22 d1 d2 d3 d4 00`` once all the data before it has printed, never for data that did
+  not print or was cleared ("GS ( H <Function 48>", "DLE DC4 <Function 8>", "DLE ENQ").
+- ``paper_out_after n`` counts bytes printed. When the roll runs out, the cover opens or the
+  cutter fails in the middle of a job, the job's record is made from what reached the paper
+  (``complete=False``), and the rest of it waits in the buffer, with anything received after
+  it: once the fault is cleared (paper loaded, cover closed, error recovered from) the
+  mechanism prints on, and that rest becomes a record of its own (``resumed=True``), unless
+  the buffers were cleared first. Data received while ``offline`` is dropped: an offline
+  printer takes nothing in and answers nothing but ``DLE DC4 fn 8``.
 
 Threads: :meth:`PrinterEmulator.start` starts one thread that serves print connections one after
 another, as a real printer does (a second client waits in the listen backlog), one for the
 mechanism, which prints, answers what is processed in sequence and renders each job when it
-ends (a job that ``DLE ENQ 2`` cuts short is rendered on the connection thread), and one for
+ends (a job that a buffer clear cuts short is rendered on the connection thread), and one for
 the control port. Without a print rate, the connection thread hands each
 command to the mechanism and waits until it is printed (or printing has stopped), so answers
 are as if printing took no time. :meth:`stop` closes every socket and joins the threads.
@@ -73,10 +82,16 @@ class Fault(enum.StrEnum):
     DISCONNECT_MID_JOB = "disconnect_mid_job"
     PAPER_OUT_AFTER = "paper_out_after"
     """Takes ``n``: the roll runs out after n more bytes of job data have printed."""
+    CUTTER_ERROR = "cutter_error"
+    """An autocutter error: recoverable, so ``DLE ENQ 1`` or ``2`` (or ``DLE DC4 fn 8``)
+    recovers from it, as does ``clear``."""
 
 
-STOPS_PRINTING = frozenset({Fault.PAPER_OUT, Fault.COVER_OPEN, Fault.OFFLINE})
+STOPS_PRINTING = frozenset({Fault.PAPER_OUT, Fault.COVER_OPEN, Fault.OFFLINE,
+                            Fault.CUTTER_ERROR})
 """Faults under which the mechanism prints nothing: what is in the buffer waits."""
+RECOVERABLE = frozenset({Fault.CUTTER_ERROR})
+"""Errors that ``DLE ENQ 1`` and ``2`` recover from; the only state in which they act."""
 
 
 # Real-time status bytes (Epson ESC/POS reference, DLE EOT n; the fixed bits are the ones
@@ -86,7 +101,9 @@ STATUS_PRINTER_OFFLINE = 0x08   # = escpos.constants.RT_MASK_ONLINE: set when of
 STATUS_OFFLINE_BASE = 0x12      # DLE EOT 2: bits 1, 4 fixed on
 STATUS_COVER_OPEN = 0x04
 STATUS_PAPER_OUT_STOP = 0x20
+STATUS_ERROR_OCCURRED = 0x40    # DLE EOT 2: an error (here the cutter's) stopped the printer
 STATUS_ERROR_BASE = 0x12        # DLE EOT 3
+STATUS_AUTOCUTTER_ERROR = 0x08  # DLE EOT 3: recoverable by DLE ENQ 1 or 2
 STATUS_PAPER_BASE = 0x12        # DLE EOT 4 = RT_MASK_PAPER (18): paper adequate
 STATUS_PAPER_NEAR_END = 0x0C    # 0x12 | 0x0C = RT_MASK_LOWPAPER (30)
 STATUS_PAPER_OUT = 0x60         # 0x12 | 0x60 = RT_MASK_NOPAPER (114)
@@ -94,6 +111,10 @@ GS_R_PAPER_NEAR_END = 0x03      # GS r 1: roll paper near-end sensor
 GS_R_PAPER_OUT = 0x0C           # GS r 1: roll paper end sensor
 PROCESS_ID_RESPONSE = b"\x37\x22"
 """Header and identifier of the answer to ``GS ( H`` fn 48; the 4-byte ID and a NUL follow."""
+CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"
+"""``DLE DC4 fn 8 d1...d7``: clear the receive and print buffers (real-time)."""
+CLEAR_RESPONSE = b"\x37\x25\x00"
+"""The answer to ``DLE DC4 fn 8`` once the buffers are clear."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +130,7 @@ class PrintedJob:
     (requests answered by the printer excluded); for a resumed rest, the bytes of it printed."""
     resumed: bool = False
     """The rest of a job whose printing stopped part-way, printed after the fault was cleared
-    because nobody cleared the buffer (``DLE ENQ 2``)."""
+    because nobody cleared the buffers (``DLE DC4 fn 8``)."""
 
 
 class _Job:
@@ -350,6 +371,7 @@ class PrinterEmulator:
         paper_out = Fault.PAPER_OUT in faults
         near_end = Fault.PAPER_NEAR_END in faults
         cover_open = Fault.COVER_OPEN in faults
+        cutter_error = Fault.CUTTER_ERROR in faults
         n = request[2]
         if request[0] == 0x1D:  # GS r n
             if n in (1, 49):
@@ -357,13 +379,15 @@ class PrinterEmulator:
                               | (GS_R_PAPER_OUT if paper_out else 0)])
             return b"\x00"
         if n == 1:
-            stopped = paper_out or cover_open
+            stopped = paper_out or cover_open or cutter_error
             return bytes([STATUS_PRINTER_BASE | (STATUS_PRINTER_OFFLINE if stopped else 0)])
         if n == 2:
             return bytes([STATUS_OFFLINE_BASE | (STATUS_COVER_OPEN if cover_open else 0)
-                          | (STATUS_PAPER_OUT_STOP if paper_out else 0)])
+                          | (STATUS_PAPER_OUT_STOP if paper_out else 0)
+                          | (STATUS_ERROR_OCCURRED if cutter_error else 0)])
         if n == 3:
-            return bytes([STATUS_ERROR_BASE])
+            return bytes([STATUS_ERROR_BASE
+                          | (STATUS_AUTOCUTTER_ERROR if cutter_error else 0)])
         if n == 4:
             return bytes([STATUS_PAPER_BASE | (STATUS_PAPER_NEAR_END if near_end else 0)
                           | (STATUS_PAPER_OUT if paper_out else 0)])
@@ -419,8 +443,13 @@ class PrinterEmulator:
                 pos += length
                 if name == "DLE EOT":
                     client.send(self.status_byte(cmd))
+                elif name == "DLE DC4" and cmd == CLEAR_BUFFERS:
+                    self._clear_buffers()
+                    client.send(CLEAR_RESPONSE)
+                    job = _Job()  # what comes after the clear is a job of its own
                 elif name == "DLE ENQ":
-                    self._recover(cmd[2])
+                    if self._recover(cmd[2]):
+                        job = _Job()
                 elif name == "GS r" and length == 3:
                     self._queue(_Item("gs_r", job, cmd, client))
                 elif name == "GS (" and cmd[2:3] == b"H" and length == 11 and cmd[5:7] == b"00":
@@ -459,13 +488,30 @@ class PrinterEmulator:
                 while not (item.done or self._parked or self._stopping.is_set()):
                     self._lock.wait(_POLL_S)
 
-    def _recover(self, n: int) -> None:
-        """``DLE ENQ n``, real-time. n = 2 drops what waits in the buffer, and the process IDs
-        with it; the job it cuts short gets its record now. n = 1 (print the rest from the line
-        where the error happened) needs nothing here: printing goes on once the fault is gone."""
+    def _recover(self, n: int) -> bool:
+        """``DLE ENQ n``, real-time, acted on only while a recoverable error stops the printer
+        (ignored after a paper end, with the cover open, offline): n = 1 recovers, and printing
+        goes on from the buffer; n = 2 clears the buffers (:meth:`_clear_buffers`) and
+        recovers. Whether the buffers were cleared."""
+        if n == 2:
+            return self._clear_buffers(only_after_error=True)
         with self._lock:
-            if n != 2 or Fault.OFFLINE in self._faults:
-                return
+            if n == 1 and self._faults & RECOVERABLE:
+                self._faults -= RECOVERABLE
+                self._lock.notify_all()
+        return False
+
+    def _clear_buffers(self, *, only_after_error: bool = False) -> bool:
+        """``DLE DC4 fn 8``, real-time, in any state: drops what waits in the buffer unprinted,
+        with the process IDs and ``GS r`` requests in it (never answered), and recovers from a
+        recoverable error (as Epson's TM-T81 and TM-U590 specifications say; paper out and an
+        open cover stay). The job it cuts short gets its record now. ``only_after_error``
+        (``DLE ENQ 2``): nothing happens unless a recoverable error stops the printer. Whether
+        the buffers were cleared."""
+        with self._lock:  # checked and done at once: nothing prints in between
+            if only_after_error and not self._faults & RECOVERABLE:
+                return False
+            self._faults -= RECOVERABLE
             for item in self._buffer:
                 item.done = True
                 if item.kind == "data":
@@ -480,6 +526,7 @@ class PrinterEmulator:
             self._lock.notify_all()
         if job is not None:
             self._finish(job, complete=not (job.lost or job.resumed))
+        return True
 
     def _drop_mid_job(self, conn: socket.socket, job: _Job) -> bool:
         """With ``disconnect_mid_job`` on: keeps the first half of this job, resets the

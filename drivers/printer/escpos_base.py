@@ -4,8 +4,8 @@ A transport (network, USB, serial) implements only ``_open()``, ``_raw(data)``,
 ``_read(n, timeout)`` and ``_close()``, and turns its library's exceptions into ours
 (:mod:`drivers.errors`). This class asks the printer's state with DLE EOT, refuses a job the
 printer cannot print, sends it, and counts it printed only once the printer says so.
-Everything here blocks for a bounded time (``timeout_s`` per connect and per status round, and
-the confirmation budget below): call it from a worker thread, never the UI.
+Everything here blocks for a bounded time (``timeout_s`` per connect, per status round and per
+buffer clear, and the confirmation budget below): call it from a worker thread, never the UI.
 
 Status comes from three real-time requests, answered by the printer even when it is offline
 (Epson, *ESC/POS Command Reference*, "DLE EOT n: Transmit real-time status"; python-escpos
@@ -29,25 +29,34 @@ not print (PaperOut, CoverOpen; the spooler keeps it). The wait is bounded by
 :meth:`EscposPrinter.confirm_budget`: ``PRINT_START_S`` + size / ``SLOWEST_PRINT_BYTES_PER_S``,
 plus ``timeout_s`` for the status round under way when that ends. A printer that never answers
 while reporting itself fine all along has its job counted as printed, with a warning (see
-``_send_and_confirm``). Status bytes and process-ID answers share the input stream:
-:class:`PrinterReplies` tells them apart.
+``_send_and_confirm``). Status bytes, process-ID answers and the buffer-clear answer below
+share the input stream: :class:`PrinterReplies` tells them apart.
 
 A job cut short leaves its rest in the printer's buffer, which a printer prints once the fault
-is cleared: on top of its own reprint. So after a fault ``DLE ENQ 2`` ("recover from an error
-after clearing the receive and print buffers") is sent at once, and again before the next job.
+is cleared: on top of its own reprint. So after a fault ``DLE DC4 fn 8`` ("clear buffers",
+``10 14 08 01 03 14 01 06 02 08``) is sent at once, and again before the next job, once the
+status says the printer is ready: a real-time command that drops what waits in the receive and
+print buffers, unprinted, and that Epson's printers run even while offline or in error (paper
+end, cover open), answering ``37 25 00`` once done. Nothing more is sent until that answer
+comes, as Epson asks, but for no longer than ``timeout_s``; at the fault no later than the
+job's confirmation budget ends, and not at all from a printer that has stopped answering.
+(``DLE ENQ 2``, "recover from an error after clearing the buffers", would not do: printers act
+on it only after a recoverable error such as an autocutter error, and ignore it after a paper
+end.)
 
 A printer whose profile says it does not answer ``GS ( H`` (``confirms_printing = false``) gets
-the job and one status round after it, as before; for it the flaw above remains.
+the job and one status round after it, as before: a roll that runs out while it prints from its
+buffer goes unnoticed, and the job counts as printed.
 
     printer = EscposNetworkPrinter("printer", EscposNetworkPrinter.Settings(uri="tcp://10.0.0.7"))
     printer.probe()                            # DeviceState(ONLINE) within timeout_s
     printer.print_job(receipt_bytes, job_id="R-2026-000123")   # returns once it has printed
 
-Known flaws: Epson's reference says its printers act on ``DLE ENQ 2`` only after a recoverable
-error (an autocutter error, say) and ignore it after a paper end, so on such a printer the rest
-of a job stopped by the end of the roll may still come out when the new roll is loaded, before
-the reprint. A printer that stops answering altogether before it confirms a job has that job
-counted as not printed, so if it did print, the reprint is a second copy.
+Known flaws: a printer without ``DLE DC4 fn 8`` (older models and some clones; it never
+answers it, and a warning says so before the next job) still prints the rest of a stopped job
+when the fault is cleared, before the reprint. A printer that stops answering altogether before
+it confirms a job has that job counted as not printed, so if it did print, the reprint is a
+second copy.
 """
 from __future__ import annotations
 
@@ -56,7 +65,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NoReturn
 
 from escpos.constants import RT_STATUS, RT_STATUS_ONLINE, RT_STATUS_PAPER
 from pydantic import Field, field_validator
@@ -82,13 +91,16 @@ CAUSE_ERROR = 0x40
 PAPER_NEAR_END = 0x0C
 PAPER_END = 0x60
 
-#: DLE ENQ 2: recover from an error after clearing the receive and print buffers (real-time).
-RT_RECOVER_CLEARING = b"\x10\x05\x02"
+#: DLE DC4 fn 8 d1...d7: clear the receive and print buffers (real-time, in any state); the
+#: printer answers ``37 25 00`` once done.
+RT_CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"
 #: GS ( H fn 48 m 48, without its four ID bytes: answer with the ID once the data before it is
 #: processed (printed).
 PROCESS_ID_REQUEST = b"\x1d(H\x06\x00\x30\x30"
-#: What every "header to NUL" answer starts with (37h); a process-ID answer goes on with 22h.
-BLOCK_HEADER, PROCESS_ID_IDENTIFIER = 0x37, 0x22
+#: What every "header to NUL" answer starts with (37h); a process-ID answer goes on with 22h,
+#: the answer to DLE DC4 fn 8 with 25h.
+BLOCK_HEADER, PROCESS_ID_IDENTIFIER, CLEAR_IDENTIFIER = 0x37, 0x22, 0x25
+CLEAR_RESPONSE = bytes([BLOCK_HEADER, CLEAR_IDENTIFIER, 0x00])
 
 #: The slowest printer link we drive drains about this many bytes a second (9600 baud serial);
 #: sending a job may take its length divided by this on top of ``timeout_s``.
@@ -173,13 +185,14 @@ class PrinterReplies:
     sequence, such as the process ID (``37 22 d1 d2 d3 d4 00``) or the buffer-clear answer
     (``37 25 00``), runs from a 37h header to a NUL and is sent whole. So a 37h outside such a
     block starts one, and any other byte there is a status answer (a byte with the wrong fixed
-    bits is kept, for :func:`state_from_status` to report). Blocks that are not process IDs are
-    dropped. Pure and not thread-safe: the adapter feeds it under its I/O lock.
+    bits is kept, for :func:`state_from_status` to report). Process IDs are kept and buffer-clear
+    answers counted; other blocks are dropped. Pure and not thread-safe: the adapter feeds it
+    under its I/O lock.
 
         replies = PrinterReplies()
         replies.feed(b"\x37\x22" b"00")
-        replies.feed(b"07\x00\x12")
-        replies.process_ids, replies.statuses    # [b"0007"], deque([0x12])
+        replies.feed(b"07\x00\x12\x37\x25\x00")
+        replies.process_ids, replies.statuses, replies.clears   # [b"0007"], deque([0x12]), 1
     """
 
     MAX_BLOCK = 128
@@ -189,6 +202,8 @@ class PrinterReplies:
         self._pending = bytearray()
         self.statuses: deque[int] = deque()
         self.process_ids: list[bytes] = []
+        self.clears = 0
+        """Answers to DLE DC4 fn 8 (``37 25 00``) read so far."""
 
     def feed(self, data: bytes) -> None:
         self._pending += data
@@ -206,6 +221,8 @@ class PrinterReplies:
             del self._pending[:end + 1]
             if len(block) == 7 and block[1] == PROCESS_ID_IDENTIFIER:
                 self.process_ids.append(block[2:6])
+            elif block == CLEAR_RESPONSE:
+                self.clears += 1
 
 
 class EscposPrinter(ReceiptPrinter):
@@ -281,14 +298,18 @@ class EscposPrinter(ReceiptPrinter):
         with self._io_lock:
             try:
                 self._connect()
-                if self._clear_before_next_job:
-                    self._raw(RT_RECOVER_CLEARING)
-                    self._clear_before_next_job = False
                 before = self._status()
                 self._set_state(before)
                 if not before.usable:
                     log.info("job %s refused: printer is %s", job_id, before.status.value)
                     raise error_for(before)
+                if self._clear_before_next_job:  # once the printer is ready again
+                    if not self._clear_buffers(time.monotonic() + self.settings.timeout_s):
+                        log.warning("the printer did not answer DLE DC4 fn 8 (clear buffers) "
+                                    "within %g s: if this model does not know it, what was "
+                                    "left of a stopped job prints when the fault is cleared",
+                                    self.settings.timeout_s)
+                    self._clear_before_next_job = False
                 if self.profile.confirms_printing:
                     self._send_and_confirm(data, job_id)
                 else:
@@ -296,7 +317,8 @@ class EscposPrinter(ReceiptPrinter):
                     after = self._status()
                     self._set_state(after)
                     if not after.usable:
-                        self._stopped_mid_job(job_id, len(data), after)
+                        self._stopped_mid_job(job_id, len(data), after,
+                                              time.monotonic() + self.settings.timeout_s)
             except (PaperOut, CoverOpen):
                 self._clear_before_next_job = True
                 raise
@@ -320,9 +342,10 @@ class EscposPrinter(ReceiptPrinter):
         self._replies.process_ids.clear()  # an answer for an earlier job that we gave up on
         self._raw(data + PROCESS_ID_REQUEST + process_id)
         budget = self.confirm_budget(len(data))
+        budget_end = time.monotonic() + budget
         # Polling stops one status round before the budget ends, so that the round under way
         # then ends within it.
-        polls_end = time.monotonic() + budget - self.settings.timeout_s
+        polls_end = budget_end - self.settings.timeout_s
         printed = lambda: process_id in self._replies.process_ids  # noqa: E731
         while True:
             if self._await(printed, min(polls_end, time.monotonic() + CONFIRM_POLL_S)):
@@ -334,7 +357,7 @@ class EscposPrinter(ReceiptPrinter):
                 return
             self._set_state(state)
             if not state.usable:
-                self._stopped_mid_job(job_id, len(data), state)
+                self._stopped_mid_job(job_id, len(data), state, budget_end)
         # The printer says it is fine but never answered. Either it does not implement GS ( H
         # although its profile says it does, or it is slower than we allow for; in both cases
         # it most likely printed the job, and a second receipt handed out for one payment does
@@ -343,17 +366,30 @@ class EscposPrinter(ReceiptPrinter):
                     "printing within %.1f s; counted as printed (if this model does not answer "
                     "GS ( H, set confirms_printing = false)", job_id, len(data), budget)
 
-    def _stopped_mid_job(self, job_id: str, size: int, state: DeviceState) -> None:
+    def _stopped_mid_job(self, job_id: str, size: int, state: DeviceState,
+                         deadline: float) -> NoReturn:
         """The printer stopped with a job not all printed: whoever asked must treat it as not
         printed. What is left of it in the printer's buffer is dropped now, so that it does not
-        come out when the fault is cleared (and again before the next job)."""
+        come out when the fault is cleared (and again before the next job); its answer is
+        awaited until ``deadline`` at the latest, and not at all from a printer that has
+        stopped answering."""
         log.warning("job %s (%d bytes) sent but printer is now %s before it printed", job_id,
                     size, state.status.value)
+        if state.reason is Reason.NOT_RESPONDING:
+            deadline = time.monotonic()
         try:
-            self._raw(RT_RECOVER_CLEARING)
+            self._clear_buffers(min(deadline, time.monotonic() + self.settings.timeout_s))
         except DeviceError:
             pass  # sent before the next job anyway
         raise error_for(state)
+
+    def _clear_buffers(self, deadline: float) -> bool:
+        """Send DLE DC4 fn 8 and read until its answer (``37 25 00``) comes or ``deadline``
+        (``time.monotonic()``) passes; whether it came. Replies that come meanwhile are kept."""
+        self._take_waiting()
+        self._replies.clears = 0
+        self._raw(RT_CLEAR_BUFFERS)
+        return self._await(lambda: self._replies.clears > 0, deadline)
 
     def close(self) -> None:
         with self._io_lock:

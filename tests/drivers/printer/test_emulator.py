@@ -14,6 +14,9 @@ from PIL import Image
 
 from drivers.printer.emulator import PrinterEmulator
 
+CLEAR_BUFFERS = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # DLE DC4 fn 8
+CLEARED = b"\x37\x25\x00"                                    # its answer
+
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[PrinterEmulator]:
@@ -105,6 +108,7 @@ def test_network_printer_job_is_rendered_to_png_and_text(emulator: PrinterEmulat
     (("paper_near_end",), True, 1, {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x1E}),
     (("paper_out",), False, 0, {1: 0x1E, 2: 0x32, 3: 0x12, 4: 0x72}),
     (("cover_open",), False, 2, {1: 0x1E, 2: 0x16, 3: 0x12, 4: 0x12}),
+    (("cutter_error",), False, 2, {1: 0x1E, 2: 0x52, 3: 0x1A, 4: 0x12}),
 ])
 def test_status_answers_as_python_escpos_reads_them(
         emulator: PrinterEmulator, faults: tuple[str, ...], online: bool, paper: int,
@@ -182,18 +186,87 @@ def test_paper_runs_out_mid_job_and_the_rest_prints_once_paper_is_loaded(
     assert emulator.wait_for_jobs(4, timeout=5)[3].txt.read_text() == "new roll\n"
 
 
-def test_dle_enq_2_drops_what_waits_in_the_buffer(emulator: PrinterEmulator) -> None:
+def test_after_a_paper_end_dle_enq_2_is_ignored_and_the_rest_prints_on_the_new_roll(
+        emulator: PrinterEmulator) -> None:
     emulator.inject("paper_out_after", n=12)
     with socket.create_connection(("127.0.0.1", emulator.port), timeout=2) as conn:
         conn.sendall(b"first line\nsecond line\n\x1dV\x00")
         emulator.wait_for_jobs(1, timeout=5)
-        conn.sendall(b"\x10\x05\x02")
-        _until(lambda: emulator.buffered == 0)
+        conn.sendall(b"\x10\x05\x02" b"\x10\x04\x04")  # DLE ENQ 2, then a status request
+        assert conn.recv(16) == b"\x72"  # answered after DLE ENQ 2 was taken: paper end
+        assert emulator.buffered == len(b"econd line\n\x1dV\x00")  # nothing dropped
     emulator.clear("paper_out")
     _send(emulator, b"new roll\n")
-    jobs = emulator.wait_for_jobs(2, timeout=5)
-    assert [(j.data, j.complete) for j in jobs] == [(b"first line\ns", False),
-                                                   (b"new roll\n", True)]
+    jobs = emulator.wait_for_jobs(3, timeout=5)
+    assert [(j.data, j.complete, j.resumed) for j in jobs] == [
+        (b"first line\ns", False, False),
+        (b"econd line\n\x1dV\x00", False, True),  # on top of whatever is printed next
+        (b"new roll\n", True, False)]
+
+
+@pytest.mark.parametrize("stopped_by", ["paper_out", "cover_open", "cutter_error", "offline"])
+def test_dle_dc4_fn_8_clears_the_buffers_and_answers_in_every_state(tmp_path: Path,
+                                                                    stopped_by: str) -> None:
+    data = b"".join(b"line %03d of the receipt\n" % i for i in range(16)) + b"\x1dV\x00"
+    with PrinterEmulator(port=0, out_dir=tmp_path, print_rate=4000,
+                         faults=["cover_open"]) as emu:  # the job waits whole in the buffer
+        with socket.create_connection(("127.0.0.1", emu.port), timeout=2) as conn:
+            conn.sendall(data + _process_id(b"0001"))
+            _until(lambda: emu.received == len(data))
+            emu.inject(stopped_by)
+            if stopped_by != "cover_open":
+                emu.clear("cover_open")
+            conn.sendall(CLEAR_BUFFERS)
+            assert _recv_exactly(conn, 3) == CLEARED
+            assert (emu.buffered, emu.printed) == (0, 0)
+            # A recoverable error is recovered from; paper out, the cover and offline stay.
+            assert emu.faults == (set() if stopped_by == "cutter_error" else {stopped_by})
+            emu.clear()
+            conn.sendall(b"next receipt\n\x1dV\x00" + _process_id(b"0002"))
+            assert _recv_exactly(conn, 7) == _answer(b"0002")  # and never 0001
+            assert _nothing_comes(conn)
+        [job] = emu.wait_for_jobs(1, timeout=5)
+    assert (job.data, job.complete, job.resumed) == (b"next receipt\n\x1dV\x00", True, False)
+
+
+def test_dle_dc4_fn_8_ends_the_job_that_was_printing(tmp_path: Path) -> None:
+    data = b"".join(b"line %03d of the receipt\n" % i for i in range(16))  # no cut
+    with PrinterEmulator(port=0, out_dir=tmp_path, print_rate=4000,
+                         faults=["paper_out_after=100", "cover_open"]) as emu:
+        with socket.create_connection(("127.0.0.1", emu.port), timeout=2) as conn:
+            conn.sendall(data)
+            _until(lambda: emu.received == len(data))
+            emu.clear("cover_open")
+            [half] = emu.wait_for_jobs(1, timeout=5)
+            conn.sendall(CLEAR_BUFFERS)
+            assert _recv_exactly(conn, 3) == CLEARED
+            emu.clear("paper_out")
+            conn.sendall(b"next receipt\n")  # the same connection, still no cut
+        jobs = emu.wait_for_jobs(2, timeout=5)
+    assert (half.data, half.complete) == (data[:100], False)
+    assert [(j.data, j.complete, j.resumed) for j in jobs[1:]] == [
+        (b"next receipt\n", True, False)]
+
+
+def test_after_a_cutter_error_dle_enq_1_prints_on_and_dle_enq_2_clears(tmp_path: Path) -> None:
+    with PrinterEmulator(port=0, out_dir=tmp_path, print_rate=4000,
+                         faults=["cutter_error"]) as emu:
+        with socket.create_connection(("127.0.0.1", emu.port), timeout=2) as conn:
+            conn.sendall(b"kept\n\x1dV\x00" + _process_id(b"0001"))
+            _until(lambda: emu.received == 8)
+            conn.sendall(b"\x10\x05\x01")  # DLE ENQ 1: recover, print on from the buffer
+            assert _recv_exactly(conn, 7) == _answer(b"0001")
+            assert emu.faults == frozenset()
+            emu.inject("cutter_error")
+            conn.sendall(b"dropped\n\x1dV\x00" + _process_id(b"0002"))
+            _until(lambda: emu.received == 8 + 11)
+            conn.sendall(b"\x10\x05\x02" b"\x10\x04\x03")  # DLE ENQ 2, then DLE EOT 3
+            assert conn.recv(16) == b"\x12"  # recovered: no cutter error
+            assert (emu.buffered, emu.faults) == (0, frozenset())
+            conn.sendall(_process_id(b"0003"))
+            assert _recv_exactly(conn, 7) == _answer(b"0003")  # never 0002
+        jobs = emu.wait_for_jobs(1, timeout=5)
+    assert [(j.data, j.complete) for j in jobs] == [(b"kept\n\x1dV\x00", True)]
 
 
 def test_a_job_sent_with_the_cover_open_waits_and_prints_once_it_is_closed(
@@ -249,8 +322,9 @@ def test_process_id_is_never_answered_for_data_that_did_not_print(tmp_path: Path
             assert (job.data, job.complete, job.received) == (data[:100], False, len(data) + 3)
             assert emu.faults == {"paper_out"}
             assert _nothing_comes(conn)  # not while the rest waits in the buffer
-            conn.sendall(b"\x10\x05\x02")  # DLE ENQ 2: the rest and its process ID go
-            _until(lambda: emu.buffered == 0)
+            conn.sendall(CLEAR_BUFFERS)  # the rest and its process ID go
+            assert _recv_exactly(conn, 3) == CLEARED
+            assert emu.buffered == 0
             emu.clear("paper_out")
             conn.sendall(_process_id(b"0002"))
             assert _recv_exactly(conn, 7) == _answer(b"0002")  # and never 0001

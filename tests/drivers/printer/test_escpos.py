@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from drivers.errors import CoverOpen, DeviceOffline, HardwareError, NoDevice, PaperOut
 from drivers.printer import escpos_base
-from drivers.printer.escpos_base import (PROCESS_ID_REQUEST, RT_RECOVER_CLEARING,
+from drivers.printer.escpos_base import (PROCESS_ID_REQUEST, RT_CLEAR_BUFFERS,
                                          RT_STATUS_OFFLINE_CAUSE, EscposPrinter, EscposSettings,
                                          PrinterReplies, state_from_status)
 from drivers.printer.escpos_network import EscposNetworkPrinter
@@ -74,8 +74,11 @@ def test_replies_tell_status_bytes_from_a_process_id() -> None:
     for byte in b"\x12\x37\x22" b"00" b"07\x00\x72":  # a process ID split across reads
         replies.feed(bytes([byte]))
     assert (list(replies.statuses), replies.process_ids) == ([0x12, 0x72], [b"0007"])
-    replies.feed(b"\x37\x25\x00\x1e")  # another block (buffer cleared) is not a status
+    replies.feed(b"\x37\x25\x00\x1e")  # the answer to a buffer clear is not a status
     assert (list(replies.statuses), replies.process_ids) == ([0x12, 0x72, 0x1E], [b"0007"])
+    assert replies.clears == 1
+    replies.feed(b"\x37\x26\x00")  # another block: dropped
+    assert (len(replies.statuses), replies.process_ids, replies.clears) == (3, [b"0007"], 1)
 
 
 STATUS_BYTES = st.integers(0, 255).filter(lambda b: b != 0x37)
@@ -101,6 +104,7 @@ def test_interleaved_replies_are_all_read_in_order(replies: list[tuple[str, obje
     reader.feed(wire[pos:])
     assert list(reader.statuses) == [r for kind, r in replies if kind == "status"]
     assert reader.process_ids == [r for kind, r in replies if kind == "id"]
+    assert reader.clears == sum(kind == "cleared" for kind, _ in replies)
 
 
 # -- the work above the transport, against a scripted transport ----------------------------
@@ -112,18 +116,26 @@ class ScriptedPrinter(EscposPrinter):
     """A transport that answers DLE EOT from ``rounds``, one (n1, n2, n4) triple per round (the
     last one again once they run out; None: no answer), and answers a job's process ID in
     front of the answer to DLE EOT 4 of the ``confirm_in``-th status round after the job
-    (0: at once; None: never)."""
+    (0: at once; None: never). It answers DLE DC4 fn 8 unless silent or ``answers_clear`` is
+    false, after ``clear_reads`` more empty reads; whatever is sent before that answer has
+    been read goes to ``sent_before_cleared`` too."""
 
     kind: ClassVar[str] = "scripted"
     Settings: ClassVar = _ScriptedSettings
 
     def __init__(self, rounds: list[tuple[int, int, int] | None], *, confirm_in: int | None = 0,
-                 confirms_printing: bool = True) -> None:
+                 confirms_printing: bool = True, answers_clear: bool = True,
+                 clear_reads: int = 0) -> None:
         super().__init__("printer", _ScriptedSettings(uri="tcp://printer", timeout_s=0.2,
                                                       confirms_printing=confirms_printing))
         self.rounds = list(rounds)
         self.confirm_in = confirm_in
         self.sent: list[bytes] = []
+        self.sent_before_cleared: list[bytes] = []
+        self.answers_clear = answers_clear
+        self.clear_reads = clear_reads
+        self._clear_owed: int | None = None
+        """Empty reads left before the answer to DLE DC4 fn 8 comes; None: none owed."""
         self.opened = 0
         self._reply = b""
         self._process_id = b""
@@ -134,6 +146,10 @@ class ScriptedPrinter(EscposPrinter):
 
     def _raw(self, data: bytes) -> None:
         self.sent.append(data)
+        if self._clear_owed is not None:
+            self.sent_before_cleared.append(data)
+        if data == RT_CLEAR_BUFFERS and self.answers_clear and self.rounds[0] is not None:
+            self._clear_owed = self.clear_reads
         if data.startswith(b"\x1b@"):  # a job, and the process-ID request after it
             assert data[-11:-4] == PROCESS_ID_REQUEST or not self.profile.confirms_printing
             self._process_id, self._rounds_since_job = data[-4:], 0
@@ -157,6 +173,11 @@ class ScriptedPrinter(EscposPrinter):
             self._process_id = b""
 
     def _read(self, n: int, timeout: float) -> bytes:
+        if self._clear_owed is not None and not self._reply:
+            if self._clear_owed == 0:
+                self._reply, self._clear_owed = b"\x37\x25\x00", None
+            else:
+                self._clear_owed -= 1
         reply, self._reply = self._reply[:n], self._reply[n:]
         if not reply:
             time.sleep(min(timeout, 0.002))
@@ -212,19 +233,107 @@ def test_paper_out_or_cover_open_before_the_process_id_means_not_printed(
         printer.print_job(JOB, job_id="R-1")
     # What is left of the job in the printer's buffer is dropped at once.
     assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001")] + STATUS_ROUND * 2 + [
-        RT_RECOVER_CLEARING]
+        RT_CLEAR_BUFFERS]
     assert printer.state.status is USER
 
 
-def test_after_a_fault_the_next_job_clears_the_buffer_first_and_only_that_one() -> None:
+def test_after_a_fault_the_next_job_the_printer_is_ready_for_clears_the_buffers_first() -> None:
     printer = ScriptedPrinter([PAPER_END])
     with pytest.raises(PaperOut):
         printer.print_job(JOB, job_id="R-1")
+    with pytest.raises(PaperOut):  # still out of paper: refused, nothing but the status asked
+        printer.print_job(JOB, job_id="R-1")
     printer.rounds = [OK]  # paper loaded
     printer.print_job(JOB, job_id="R-1")
+    printer.print_job(JOB, job_id="R-2")  # and only that one
+    assert printer.sent == STATUS_ROUND * 3 + [RT_CLEAR_BUFFERS, confirmed(JOB, b"0001")] + (
+        STATUS_ROUND + [confirmed(JOB, b"0002")])
+
+
+def test_nothing_is_sent_until_the_printer_has_answered_the_buffer_clear(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # The answer (37 25 00) comes three reads after the clear, at the fault and again before
+    # the next job; Epson asks that nothing follow the clear before it.
+    printer = ScriptedPrinter([OK, OK, PAPER_END], confirm_in=None, clear_reads=3)
+    with pytest.raises(PaperOut):
+        printer.print_job(JOB, job_id="R-1")
+    printer.rounds, printer.confirm_in = [OK], 0  # paper loaded
+    printer.print_job(JOB, job_id="R-1")
+    assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001")] + STATUS_ROUND * 2 + [
+        RT_CLEAR_BUFFERS] + STATUS_ROUND + [RT_CLEAR_BUFFERS, confirmed(JOB, b"0002")]
+    assert printer.sent_before_cleared == []
+    assert "DLE DC4" not in caplog.text
+
+
+def test_a_printer_that_never_answers_the_clear_gets_the_next_job_with_a_warning(
+        caplog: pytest.LogCaptureFixture) -> None:
+    printer = ScriptedPrinter([PAPER_END], answers_clear=False)
+    with pytest.raises(PaperOut):
+        printer.print_job(JOB, job_id="R-1")
+    printer.rounds = [OK]
+    printer.print_job(JOB, job_id="R-1")
     printer.print_job(JOB, job_id="R-2")
-    assert printer.sent == STATUS_ROUND + [RT_RECOVER_CLEARING] + STATUS_ROUND + [
-        confirmed(JOB, b"0001")] + STATUS_ROUND + [confirmed(JOB, b"0002")]
+    assert printer.sent == STATUS_ROUND * 2 + [RT_CLEAR_BUFFERS, confirmed(JOB, b"0001")] + (
+        STATUS_ROUND + [confirmed(JOB, b"0002")])
+    assert caplog.text.count("did not answer DLE DC4 fn 8") == 1
+
+
+class _VirtualClock:
+    """``time.monotonic`` for the adapter, moved only by the printer below: waiting takes no
+    real time, and how long the adapter waited is exact."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class _SlowPrinter(ScriptedPrinter):
+    """Takes ``latency`` seconds (on the virtual clock) to answer each DLE EOT, reports paper
+    out from ``paper_out_after`` seconds after the job was sent, confirms nothing and never
+    answers the buffer clear; an empty read waits out its whole timeout."""
+
+    def __init__(self, clock: _VirtualClock, latency: float, paper_out_after: float) -> None:
+        super().__init__([OK], confirm_in=None, answers_clear=False)
+        self.clock, self.latency, self.paper_out_after = clock, latency, paper_out_after
+        self.job_sent_at: float | None = None
+
+    def _raw(self, data: bytes) -> None:
+        if data.startswith(b"\x1b@"):
+            self.job_sent_at = self.clock.now
+        elif data in STATUS_ROUND:
+            out = (self.job_sent_at is not None
+                   and self.clock.now - self.job_sent_at >= self.paper_out_after)
+            self.rounds = [PAPER_END if out else OK]
+        super()._raw(data)
+        if data in STATUS_ROUND:
+            self.clock.now += self.latency
+
+    def _read(self, n: int, timeout: float) -> bytes:
+        reply = super()._read(n, 0.0)
+        if not reply:
+            self.clock.now += timeout
+        return reply
+
+
+def test_the_clear_after_a_fault_is_awaited_only_until_the_confirmation_budget_ends(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = _VirtualClock()
+    monkeypatch.setattr(escpos_base, "time", clock)
+    monkeypatch.setattr(escpos_base, "PRINT_START_S", 0.5)
+    monkeypatch.setattr(escpos_base, "SLOWEST_PRINT_BYTES_PER_S", 10 ** 9)
+    printer = _SlowPrinter(clock, latency=0.06, paper_out_after=0.3)
+    budget = printer.confirm_budget(len(JOB))
+    assert budget == pytest.approx(0.7)  # the last poll starts before 0.5 s, 0.2 s before the end
+    with pytest.raises(PaperOut):
+        printer.print_job(JOB, job_id="R-1")
+    # Status rounds take 0.18 s: the round from 0.38 s to 0.56 s finds the roll out, and the
+    # clear's answer is awaited until 0.7 s, not 0.76 s.
+    assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001")] + STATUS_ROUND * 2 + [
+        RT_CLEAR_BUFFERS]
+    assert printer.job_sent_at is not None
+    assert clock.now - printer.job_sent_at == pytest.approx(budget)
 
 
 def test_a_process_id_that_came_before_the_fault_means_printed() -> None:
@@ -239,7 +348,7 @@ def test_a_printer_gone_silent_before_the_process_id_is_offline_and_not_printed(
     with pytest.raises(DeviceOffline):
         printer.print_job(JOB, job_id="R-1")
     assert printer.sent == STATUS_ROUND + [confirmed(JOB, b"0001"), RT_STATUS_ONLINE,
-                                           RT_RECOVER_CLEARING]
+                                           RT_CLEAR_BUFFERS]
 
 
 def test_never_confirmed_but_fine_counts_as_printed_within_the_budget(
@@ -264,7 +373,7 @@ def test_a_printer_without_process_ids_gets_the_job_and_one_status_round_as_befo
     printer = ScriptedPrinter([OK, PAPER_END], confirms_printing=False)
     with pytest.raises(PaperOut):
         printer.print_job(JOB, job_id="R-2")
-    assert printer.sent == STATUS_ROUND + [JOB] + STATUS_ROUND + [RT_RECOVER_CLEARING]
+    assert printer.sent == STATUS_ROUND + [JOB] + STATUS_ROUND + [RT_CLEAR_BUFFERS]
 
 
 def test_no_answer_is_offline_and_the_job_is_refused() -> None:

@@ -4,8 +4,8 @@ receipt waiting in the outbox, and once paper is loaded it prints exactly once, 
 printer took the whole job into its buffer before the roll ran out."""
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -52,13 +52,6 @@ def network_printer(emulator: PrinterEmulator, width: int = 80, *,
         confirms_printing=confirms_printing))
 
 
-def until(condition: Callable[[], bool], timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "never came true"
-        time.sleep(0.005)
-
-
 @pytest.mark.parametrize("width", [58, 80])
 def test_the_printed_qr_scans_and_verifies(tmp_path: Path, issuer: ReceiptIssuer, width: int) -> None:
     with PrinterEmulator(port=0, out_dir=tmp_path / f"jobs{width}", paper_width_mm=width) as emulator:
@@ -97,7 +90,10 @@ def test_paper_out_mid_job_waits_then_prints_exactly_once(issuer: ReceiptIssuer,
                                                           print_rate: float | None) -> None:
     """Without a print rate the roll runs out while the job arrives; at 3000 bytes a second
     the printer has taken all of the receipt (968 bytes) in a fraction of a millisecond, and
-    the roll runs out about 0.2 s later, while it prints from its buffer."""
+    the roll runs out about 0.2 s later, while it prints from its buffer. Either way the rest of
+    the job waits in the printer's buffer, and would come out on the new roll ahead of the
+    reprint: the adapter clears it with DLE DC4 fn 8, which the printer acts on while out of
+    paper (DLE ENQ 2 it ignores then) and answers before the spooler hears of the fault."""
     with PrinterEmulator(port=0, out_dir=tmp_path / "jobs", print_rate=print_rate) as emulator:
         printer = network_printer(emulator)
         outbox = Outbox(tmp_path / "outbox.sqlite3")
@@ -111,14 +107,55 @@ def test_paper_out_mid_job_waits_then_prints_exactly_once(issuer: ReceiptIssuer,
         assert (row.status, row.last_error) == (OutboxStatus.PENDING, "paper_out")
         [half] = emulator.wait_for_jobs(1, timeout=5)
         assert (half.complete, half.data) == (False, job[:runs_out])
-        until(lambda: emulator.buffered == 0)  # the adapter dropped the rest (DLE ENQ 2)
+        assert emulator.buffered == 0  # the rest was dropped, and the printer said so
 
         emulator.clear("paper_out")                        # paper loaded
         assert spooler.pump() == 1 and spooler.pump() == 0
+        # The reprint is confirmed once all of it has printed, so anything left ahead of it in
+        # the buffer would have printed by now, as a resumed record of its own.
         jobs = emulator.jobs
         assert [(j.complete, j.resumed) for j in jobs] == [(False, False), (True, False)]
         assert jobs[1].data == job
+        assert (emulator.printed, emulator.buffered) == (runs_out + len(job), 0)
         assert sum("HK-2026-000123" in j.txt.read_text(encoding="utf-8") for j in jobs) == 2
+        assert outbox.get(submitted.key).status is OutboxStatus.SENT
+        outbox.close()
+
+
+def test_cover_opened_mid_job_waits_then_prints_exactly_once(issuer: ReceiptIssuer,
+                                                             tmp_path: Path) -> None:
+    """At 500 bytes a second the receipt takes about two seconds to print; the cover is
+    opened as soon as its first bytes are on the paper."""
+    with PrinterEmulator(port=0, out_dir=tmp_path / "jobs", print_rate=500) as emulator:
+        printer = network_printer(emulator)
+        outbox = Outbox(tmp_path / "outbox.sqlite3")
+        spooler = PrintSpooler(outbox, printer, dispatcher=ImmediateDispatcher())
+        job = documents.receipt(sample(issuer), printer.profile)
+        submitted = spooler.submit(job, job_id="HK-2026-000123", document="receipt")
+
+        def open_the_cover() -> None:
+            deadline = time.monotonic() + 5
+            while emulator.printed == 0 and time.monotonic() < deadline:
+                time.sleep(0.001)
+            emulator.inject("cover_open")
+
+        opener = threading.Thread(target=open_the_cover)
+        opener.start()
+        try:
+            assert spooler.pump() == 0
+        finally:
+            opener.join()
+        row = outbox.get(submitted.key)
+        assert (row.status, row.last_error) == (OutboxStatus.PENDING, "cover_open")
+        [part] = emulator.wait_for_jobs(1, timeout=5)
+        assert part.complete is False and 0 < len(part.data) < len(job)
+        assert emulator.buffered == 0  # the rest was dropped, and the printer said so
+
+        emulator.clear("cover_open")                       # cover closed
+        assert spooler.pump() == 1
+        jobs = emulator.jobs
+        assert [(j.complete, j.resumed) for j in jobs] == [(False, False), (True, False)]
+        assert (jobs[1].data, emulator.printed) == (job, len(part.data) + len(job))
         assert outbox.get(submitted.key).status is OutboxStatus.SENT
         outbox.close()
 
