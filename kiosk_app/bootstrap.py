@@ -114,7 +114,7 @@ def build(config: KioskConfig, *,
     idle_s, warning_s = config.idle_limits
     session = Session(clock=clock, idle_s=idle_s, warning_s=warning_s,
                       default_language=config.language,
-                      card_attempts=config.identity.card_attempts)
+                      card_attempts=config.identity.card_attempts, role=config.role)
     events.subscribe(devices.on_device_event)
     events.subscribe(session.on_device_event)
     # Spoken guidance stops at every wipe: first of the session's listeners.

@@ -42,7 +42,8 @@ def resolve_config(args: argparse.Namespace) -> KioskConfig:
     path = args.config or (None if args.demo else Path(os.environ.get("HUDUMA_KIOSK_CONFIG",
                                                                       DEFAULT_CONFIG_PATH)))
     if path is None:
-        config = KioskConfig.demo_config()
+        # The demo of an agent's device is a device of its own (its id, its agents).
+        config = KioskConfig.demo_config(role=getattr(args, "role", None) or "kiosk")
     else:
         config = load_config(path)
         if args.demo:

@@ -1,8 +1,17 @@
 """The customer session: one state machine for the kiosk and agent roles.
 
 States are an enum with named sets and one setter, :meth:`Session._set_state`, which checks the
-move against :data:`TRANSITIONS` and tells the listeners. The role changes policies (time
-limits, who confirms), not the flow.
+move against the role's table (:data:`TRANSITIONS` for a kiosk, :data:`AGENT_TRANSITIONS` for a
+BETA agent) and tells the listeners. The role changes policies (time limits, who confirms), and
+where the flow truly differs, the steps:
+
+- **kiosk**: attract -> home -> identify -> ... -> review -> payment -> ... -> receipt ->
+  feedback -> thank you -> attract. A wipe goes back to the attract screen.
+- **agent**: sign-in -> (the drawer counted: shift) -> the agent's home -> identify -> ... ->
+  review -> consent -> charge (the tariff; cash, or M-Pesa's payment) -> ... -> receipt -> the
+  agent's home. A wipe during a customer's transaction clears the customer's data and goes back
+  to the agent's home with the agent still signed in (:attr:`Session.agent_number`); on the
+  agent's own screens it signs the agent out (the desk's time limit ran out: nobody is there).
 
 The inactivity limit follows WCAG 2.2.1: after ``idle_s`` with no touch the session warns and
 offers more time, counting down ``warning_s``; then it wipes everything a person entered and
@@ -64,17 +73,39 @@ class SessionState(enum.Enum):
     QUEUE_TICKET = "queue_ticket"
     FEEDBACK = "feedback"
     THANK_YOU = "thank_you"
+    # The agent role's own steps: a kiosk never enters them.
+    SIGN_IN = "sign_in"
+    """Agent role: nobody is signed in at the desk: agent number and PIN, or the agent's card."""
+    SHIFT = "shift"
+    """Agent role: the cash in the drawer counted, to start a shift or to end it."""
+    AGENT_HOME = "agent_home"
+    """Agent role: the agent's desk: a new customer, the float, the day's end, reports."""
+    FLOAT = "float"
+    """Agent role: cash put into the drawer from the bank, or takings taken to the bank."""
+    REPORT = "report"
+    """Agent role: transactions and commission for a range of days."""
+    DAY_END = "day_end"
+    """Agent role: the day's books against the backend's, and the printed Z-report."""
+    CONSENT = "consent"
+    """Agent role: the customer agrees, on the screen, that the agent applies for them."""
+    CHARGE = "charge"
+    """Agent role: the official tariff, itemised, and how the customer pays: cash or M-Pesa."""
 
 
 S = SessionState
 
-#: Every state in which someone is using the kiosk.
-IN_SESSION = frozenset(S) - {S.ATTRACT}
+#: Agent role: the agent's own screens, with no customer at them.
+AGENT_DESK = frozenset({S.SIGN_IN, S.SHIFT, S.AGENT_HOME, S.FLOAT, S.REPORT, S.DAY_END})
+#: The states only the agent role has.
+AGENT_ONLY = AGENT_DESK | {S.CONSENT, S.CHARGE}
+#: Every state in which someone is being served: a citizen at a kiosk, an agent's customer.
+IN_SESSION = frozenset(S) - {S.ATTRACT} - AGENT_DESK
 #: States whose own time limits apply instead of the inactivity limit.
-UNTIMED = frozenset({S.ATTRACT, S.CARD_READING, S.PAYMENT, S.SUBMITTING})
+UNTIMED = frozenset({S.ATTRACT, S.SIGN_IN, S.CARD_READING, S.PAYMENT, S.SUBMITTING})
 #: States from which "cancel" asks for confirmation: something entered would be lost.
 CANCEL_NEEDS_CONFIRMATION = frozenset({S.IDENTIFY, S.CARD_UNLOCK, S.IDENTITY_CONFIRM,
-                                       S.TYPED_IDENTITY, S.CATALOGUE, S.FORM, S.REVIEW})
+                                       S.TYPED_IDENTITY, S.CATALOGUE, S.FORM, S.REVIEW,
+                                       S.CONSENT, S.CHARGE})
 
 TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
     S.ATTRACT: frozenset({S.HOME}),
@@ -96,8 +127,39 @@ TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
     S.THANK_YOU: frozenset({S.ATTRACT}),
 }
 # Any state in a session may end it (cancel, time limit, thank you): wipe() is that move.
-for _state in IN_SESSION:
+for _state in IN_SESSION - AGENT_ONLY:
     TRANSITIONS[_state] = TRANSITIONS[_state] | {S.ATTRACT}
+
+AGENT_TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
+    S.SIGN_IN: frozenset({S.SHIFT, S.AGENT_HOME}),
+    S.SHIFT: frozenset({S.AGENT_HOME}),
+    S.AGENT_HOME: frozenset({S.IDENTIFY, S.SHIFT, S.FLOAT, S.REPORT, S.DAY_END}),
+    S.FLOAT: frozenset({S.AGENT_HOME}),
+    S.REPORT: frozenset({S.AGENT_HOME}),
+    S.DAY_END: frozenset({S.AGENT_HOME}),
+    # The customer's transaction: the kiosk's own steps, with the agent's home for the kiosk's.
+    S.IDENTIFY: frozenset({S.CARD_UNLOCK, S.TYPED_IDENTITY, S.CATALOGUE}),
+    S.CARD_UNLOCK: TRANSITIONS[S.CARD_UNLOCK] - {S.ATTRACT},
+    S.CARD_READING: TRANSITIONS[S.CARD_READING] - {S.ATTRACT},
+    S.IDENTITY_CONFIRM: TRANSITIONS[S.IDENTITY_CONFIRM] - {S.ATTRACT},
+    S.TYPED_IDENTITY: TRANSITIONS[S.TYPED_IDENTITY] - {S.ATTRACT},
+    S.CATALOGUE: frozenset({S.FORM}),
+    S.FORM: frozenset({S.REVIEW, S.CATALOGUE}),
+    S.REVIEW: frozenset({S.CONSENT, S.FORM}),
+    S.CONSENT: frozenset({S.CHARGE, S.SUBMITTING, S.REVIEW}),
+    S.CHARGE: frozenset({S.PAYMENT, S.SUBMITTING, S.REVIEW}),
+    S.PAYMENT: frozenset({S.SUBMITTING, S.REVIEW, S.CHARGE}),
+    S.SUBMITTING: frozenset({S.RECEIPT}),
+    S.RECEIPT: frozenset(),
+}
+"""The agent role's moves. Every step of a customer's transaction may end it (back, cancel,
+finish, its time limit): back to the agent's home, the agent still signed in; every state may
+sign the agent out."""
+for _state in AGENT_TRANSITIONS:
+    if _state in IN_SESSION:
+        AGENT_TRANSITIONS[_state] = AGENT_TRANSITIONS[_state] | {S.AGENT_HOME}
+    if _state is not S.SIGN_IN:
+        AGENT_TRANSITIONS[_state] = AGENT_TRANSITIONS[_state] | {S.SIGN_IN}
 
 
 class TimerPhase(enum.Enum):
@@ -110,6 +172,8 @@ class WipeReason(str, enum.Enum):
     FINISHED = "finished"
     CANCELLED = "cancelled"
     TIMED_OUT = "timed_out"
+    SIGNED_OUT = "signed_out"
+    """Agent role: the agent signed out."""
 
 
 class InvalidTransition(Exception):
@@ -144,6 +208,8 @@ class SessionData:
     consent_at: Any = None
     """Agent role: when the customer agreed on screen that the agent applies for them
     (``agent_mode.assisted.CONSENT_WORDS``), a datetime; sent with the application."""
+    cash: bool = False
+    """Agent role: the customer pays the fees in cash to the agent (else by M-Pesa)."""
     receipt: Any = None
     """What was issued at the end: the reference, the token, whether it printed."""
     status_result: Any = None
@@ -159,14 +225,22 @@ class SessionData:
 
 class Session:
     def __init__(self, *, clock: Clock, idle_s: float, warning_s: float,
-                 default_language: str = "en", card_attempts: int = 3) -> None:
+                 default_language: str = "en", card_attempts: int = 3,
+                 role: str = "kiosk") -> None:
         if default_language not in LANGUAGES:
             raise ValueError(f"unknown language {default_language!r}")
+        if role not in ("kiosk", "agent"):
+            raise ValueError(f"unknown role {role!r}")
         self._clock = clock
         self.idle_s = idle_s
         self.warning_s = warning_s
         self.default_language = default_language
-        self._state = S.ATTRACT
+        self.role = role
+        self.transitions = AGENT_TRANSITIONS if role == "agent" else TRANSITIONS
+        """This role's moves."""
+        self.agent_number: str | None = None
+        """Agent role: the agent signed in at the desk (not personal data), or None."""
+        self._state = S.SIGN_IN if role == "agent" else S.ATTRACT
         self.data = SessionData(language=default_language)
         self._listeners: list[object] = []
         self._phase = TimerPhase.OFF
@@ -202,7 +276,7 @@ class Session:
         old = self._state
         if new is old:
             return
-        if new not in TRANSITIONS[old]:
+        if new not in self.transitions[old]:
             raise InvalidTransition(f"{old.value} -> {new.value}")
         self._state = new
         log.info("session %s -> %s", old.value, new.value)
@@ -237,16 +311,53 @@ class Session:
     def finish(self) -> None:
         self.wipe(WipeReason.FINISHED)
 
+    @property
+    def home(self) -> SessionState:
+        """Where "back" from the first steps leads: the kiosk's home, or the agent's."""
+        return S.AGENT_HOME if self.role == "agent" else S.HOME
+
     def wipe(self, reason: WipeReason) -> None:
-        """Forget everything of this session and go back to the attract screen."""
+        """Forget everything of this session and go back to the attract screen. Agent role:
+        forget the customer and go back to the agent's home, the agent still signed in and the
+        language kept; on the agent's own screens (no customer), sign the agent out."""
+        if self.role == "agent":
+            if self._state in AGENT_DESK or self.agent_number is None:
+                self.sign_out(reason)
+                return
+            self._clear(reason, language=self.data.language)
+            self._set_state(S.AGENT_HOME)
+            return
         if self._state is S.ATTRACT and not self.data.holds_personal_data():
             return
-        self.data = SessionData(language=self.default_language)
+        self._clear(reason, language=self.default_language)
+        self._set_state(S.ATTRACT)
+
+    def _clear(self, reason: WipeReason, *, language: str) -> None:
+        self.data = SessionData(language=language)
         self.extensions = 0
         self._phase = TimerPhase.OFF
         log.info("session wiped (%s)", reason.value)
         self._notify("on_session_wiped", reason)
-        self._set_state(S.ATTRACT)
+
+    # -- the agent at the desk (agent role) --------------------------------------------------
+    def agent_signed_in(self, agent_number: str, *, shift_open: bool) -> None:
+        """UI thread: an agent signed in (``agent_mode`` checked who): on to count the drawer
+        when no shift is open, else to the agent's home."""
+        if self.role != "agent" or self._state is not S.SIGN_IN:
+            return
+        self.agent_number = agent_number
+        self.go(S.AGENT_HOME if shift_open else S.SHIFT)
+
+    def sign_out(self, reason: WipeReason = WipeReason.SIGNED_OUT) -> None:
+        """Agent role: the agent leaves the desk. A customer's data goes too; back to sign-in
+        in the device's own language."""
+        if self.role != "agent" or (self._state is S.SIGN_IN and self.agent_number is None
+                                    and not self.data.holds_personal_data()):
+            return
+        self.agent_number = None
+        self._clear(reason, language=self.default_language)
+        log.info("agent signed out (%s)", reason.value)
+        self._set_state(S.SIGN_IN)
 
     # -- the inactivity limit ---------------------------------------------------------------
     @property
@@ -336,9 +447,13 @@ class Session:
 
     def confirm_application(self, total_cents: int) -> None:
         """"I confirm" on the review: the reference is made (once: a person who comes back from
-        the payment keeps it), then to the payment, or straight to sending when it is free."""
+        the payment keeps it), then to the payment, or straight to sending when it is free.
+        Agent role: to the customer's consent."""
         if self.data.reference is None:
             self.data.reference = new_reference()
+        if self.role == "agent":
+            self.go(S.CONSENT)  # the customer's consent first, then the tariff and the money
+            return
         self.go(S.PAYMENT if total_cents > 0 else S.SUBMITTING)
 
     # -- device events (UI thread, from the event queue) ------------------------------------

@@ -25,7 +25,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk_app.bootstrap import Kiosk, build
 from kiosk_app.config import KioskConfig
-from kiosk_app.session import TRANSITIONS, Session, SessionState
+from kiosk_app.session import Session, SessionState
 from kiosk_app.ui_watch import UiWatch
 from screens.attract.attract import AttractPresenter, AttractView
 from screens.base import Presenter, View
@@ -113,6 +113,9 @@ def _load_kv(path: Path) -> None:
 
 class HudumaApp(App):
     title = "Huduma Kiosk"
+    screens: dict[str, tuple[type[View], type[Presenter]]] = SCREENS
+    """This role's screens (the agent role has its own: screens/agent_app.py)."""
+    screen_for_state: dict[SessionState, str] = SCREEN_FOR_STATE
 
     def __init__(self, config: KioskConfig, *, kiosk: Kiosk | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -125,7 +128,7 @@ class HudumaApp(App):
         self.theme = Theme()
         self.presenters: dict[str, Presenter] = {}
         self._first_frame_shown = False
-        self.views: LazyViews = LazyViews(SCREENS, self._make_view)
+        self.views: LazyViews = LazyViews(self.screens, self._make_view)
         """Each screen's view, built the first time it is needed (screens/lazy_views.py)."""
         self.manager: ScreenManager | None = None
         self.banner_presenter: DeviceBannerPresenter | None = None
@@ -157,8 +160,8 @@ class HudumaApp(App):
         # Ahead of the presenters: a screen's view is built before its presenter hears of the
         # state that shows it. Views are built when first needed (screens/lazy_views.py).
         self.kiosk.session.add_listener(BuildAhead(lambda state: self.views[self.screen_for(state)]))
-        for name, (_view_cls, presenter_cls) in SCREENS.items():
-            presenter = presenter_cls(self.kiosk, self.tr)
+        for name, (_view_cls, presenter_cls) in self.screens.items():
+            presenter = self.make_presenter(presenter_cls)
             presenter.screen_name = name
             self.presenters[name] = presenter
         root.add_widget(self.manager)
@@ -184,7 +187,7 @@ class HudumaApp(App):
         return root
 
     def _make_view(self, name: str) -> View:
-        view_cls = SCREENS[name][0]
+        view_cls = self.screens[name][0]
         _load_kv(view_cls.kv_path())
         view = view_cls(name=name, tr=self.tr, theme=self.theme, access=self.access,
                         presenter=self.presenters[name])
@@ -196,8 +199,8 @@ class HudumaApp(App):
         :data:`VIEWS_WITHIN` touches of the session's state has its view (not timed against the
         UI budget: see screens/lazy_views.py). Runs after the first frame and after each move."""
         self._view_event = None
-        order = nearest_first(self.kiosk.session.state, TRANSITIONS, self.screen_for,
-                              within=VIEWS_WITHIN)
+        order = nearest_first(self.kiosk.session.state, self.kiosk.session.transitions,
+                              self.screen_for, within=VIEWS_WITHIN)
         name = self.views.next_to_make(order)
         if name is None:
             gc.freeze()  # the views too live as long as the app (see on_start)
@@ -212,7 +215,11 @@ class HudumaApp(App):
             self._view_event = Clock.schedule_once(self._make_next_view, 0)
 
     def screen_for(self, state: SessionState) -> str:
-        return SCREEN_FOR_STATE.get(state, "unavailable")
+        return self.screen_for_state.get(state, "unavailable")
+
+    def make_presenter(self, presenter_cls: type[Presenter]) -> Presenter:
+        """A screen's presenter, on the kiosk (the agent role's have the agent's desk too)."""
+        return presenter_cls(self.kiosk, self.tr)
 
     def current_guidance(self) -> Any:
         """What the screen on show is for, to be said aloud (its presenter's ``spoken()``)."""

@@ -12,9 +12,15 @@ def run_app(config: KioskConfig) -> int:
 
     from kivy.clock import Clock
 
-    from screens.app import HudumaApp  # imports kivy.core.window: after configure()
+    # Each imports kivy.core.window, which creates the window: after configure().
+    if config.role == "agent":
+        from screens.agent_app import AgentApp
 
-    app = HudumaApp(config)
+        app = AgentApp(config)
+    else:
+        from screens.app import HudumaApp
+
+        app = HudumaApp(config)
 
     def stop(signum: int, _frame: object) -> None:
         # Runs between bytecodes on the main thread; stop at the next frame, cleanly.

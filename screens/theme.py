@@ -19,18 +19,26 @@ the background), ``field``/``field_text`` (text boxes) and ``bar`` (the bars at 
 High contrast is white on black with black on yellow buttons: every pair of :data:`PAIRS` has a
 contrast of at least 7:1 (WCAG 2.x, level AAA), and at least 4.5:1 in the standard look.
 Nothing is said by colour alone: a warning or an error also carries a sign and words.
+
+The agent role wears the same colours, denser (``dense``): smaller text, tighter spacing and
+lower buttons, for a trained person at a desk who uses the screens all day, with a keyboard
+beside them. Buttons stay at least 15 mm high on the panel (``touch``); screens space their
+parts by ``gap`` and ``margin``.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from kivy.event import EventDispatcher
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty
 
 Colour = tuple[float, float, float, float]
 
 LARGE_TEXT_SCALE = 1.3
 """How much larger text is with large text switched on."""
+DENSE_TEXT_SCALE = 0.8
+"""How much smaller text is in the agent's denser look."""
 
 STANDARD: dict[str, Colour] = {
     # The house palette: Kenyan green, white and near-black, with amber and red for faults.
@@ -119,8 +127,18 @@ def contrast_ratio(foreground: Any, background: Any) -> float:
 class Theme(EventDispatcher):
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
+    dense = BooleanProperty(False)
+    """The agent's denser look: smaller text, tighter spacing, lower buttons."""
     text_scale = NumericProperty(1.0)
-    """Multiply every font size by this (1, or :data:`LARGE_TEXT_SCALE` with large text)."""
+    """Multiply every font size by this (1, or :data:`LARGE_TEXT_SCALE` with large text; times
+    :data:`DENSE_TEXT_SCALE` in the dense look)."""
+    touch = NumericProperty(dp(96))
+    """The least height of a button: dp(96), 24 mm on the panel; dense, dp(64), 16 mm (the
+    touch-target rule is 15 mm)."""
+    gap = NumericProperty(dp(24))
+    """Space between the parts of a screen."""
+    margin = NumericProperty(dp(40))
+    """Space around a screen's content."""
 
     background = ColorProperty(STANDARD["background"])
     text = ColorProperty(STANDARD["text"])
@@ -148,10 +166,14 @@ class Theme(EventDispatcher):
         super().__init__(**kwargs)
         self.fbind("large_text", self._apply)
         self.fbind("high_contrast", self._apply)
+        self.fbind("dense", self._apply)
         self._apply()
 
     def _apply(self, *_args: object) -> None:
-        self.text_scale = LARGE_TEXT_SCALE if self.large_text else 1.0
+        self.text_scale = ((LARGE_TEXT_SCALE if self.large_text else 1.0)
+                           * (DENSE_TEXT_SCALE if self.dense else 1.0))
+        self.touch, self.gap, self.margin = ((dp(64), dp(12), dp(16)) if self.dense
+                                             else (dp(96), dp(24), dp(40)))
         palette = HIGH_CONTRAST if self.high_contrast else STANDARD
         for role, colour in palette.items():
             setattr(self, role, colour)

@@ -178,7 +178,7 @@ class CataloguePresenter(Presenter):
             self._set_mode("categories")
             self._show()
         else:
-            self.session.go(SessionState.HOME)
+            self.session.go(self.session.home)
 
 
 class CatalogueView(View):

@@ -37,7 +37,7 @@ class IdentifyPresenter(Presenter):
 
     @action
     def back(self) -> None:
-        self.session.go(SessionState.HOME)
+        self.session.go(self.session.home)
 
 
 class IdentifyView(View):

@@ -72,6 +72,8 @@ class ReceiptPresenter(Presenter):
     sms_phone = StringProperty("")
     """The number being typed for the SMS."""
     sms_error = StringProperty("")
+    can_rate = BooleanProperty(True)
+    """Whether "Rate our service" is offered (not on an agent's device: screens/assisted.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,7 +178,8 @@ class ReceiptPresenter(Presenter):
 
     @action
     def rate(self) -> None:
-        self.session.go(SessionState.FEEDBACK)
+        if self.can_rate:
+            self.session.go(SessionState.FEEDBACK)
 
     @action
     def finish(self) -> None:

@@ -7,7 +7,9 @@ to try again and, when it was paid, the M-Pesa code to show an officer.
 """
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from kivy.properties import OptionProperty, StringProperty
@@ -57,12 +59,25 @@ class SubmittingPresenter(Presenter):
         attempt = self._attempt
         try:
             draft = Draft.from_session(self.session.data, self.kiosk.clock.now())
+            work = self.sending(draft)
         except ApplyError as err:
             self._failed(attempt, err)
             return
-        self.kiosk.workers.submit(self.applying.submit, draft,
-                                  on_done=lambda done: self._sent(attempt, done),
+        self.kiosk.workers.submit(work, on_done=lambda done: self._sent(attempt, done),
                                   on_error=lambda err: self._failed(attempt, err))
+
+    def sending(self, draft: Draft) -> Callable[[], Submitted]:
+        """UI thread: the work that sends ``draft``, for a worker. The agent role sends it
+        through the agent's desk instead (screens/assisted.py)."""
+        return functools.partial(self.applying.submit, draft)
+
+    def words_for(self, err: BaseException) -> str:
+        """Why the application could not be accepted: a catalogue key (or words already in the
+        session's language, which the view's translator leaves as they are)."""
+        if isinstance(err, ApplyError):
+            return err.message
+        log.error("the application could not be accepted: %s", type(err).__name__)
+        return ApplyError("not_kept").message
 
     def _sent(self, attempt: int, done: Submitted) -> None:
         """UI thread."""
@@ -75,11 +90,7 @@ class SubmittingPresenter(Presenter):
         """UI thread."""
         if attempt != self._attempt or self.session.state is not SessionState.SUBMITTING:
             return
-        if isinstance(err, ApplyError):
-            self.error = err.message
-        else:
-            log.error("the application could not be accepted: %s", type(err).__name__)
-            self.error = ApplyError("not_kept").message
+        self.error = self.words_for(err)
         payment = self.session.data.payment
         code = getattr(payment, "mpesa_receipt", None)
         self.paid_note = self.tr._(PAID_NOTE).format(code=code) if code else ""

@@ -29,7 +29,7 @@ class UnavailablePresenter(Presenter):
 
     @action
     def back(self) -> None:
-        self.session.go(SessionState.HOME)
+        self.session.go(self.session.home)
 
 
 class UnavailableView(View):

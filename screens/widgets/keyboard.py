@@ -8,8 +8,8 @@
 
 Layouts: ``letters`` (capitals, digits, the marks that names, addresses and emails need, a
 space and "Delete"), ``digits`` (a number pad with a point), ``phone`` (a number pad with
-``+``), ``date`` (a number pad with ``/``). Each key is at least 15 mm high and, on the
-kiosk's panel, about as wide. Keys type at the end of the text box and "Delete" takes the last
+``+``), ``date`` (a number pad with ``/``), ``pin`` (digits only: an agent's PIN). Each key
+is at least 15 mm high and, on the kiosk's panel, about as wide. Keys type at the end of the text box and "Delete" takes the last
 character away (no cursor to place: one less thing to learn); the box's ``input_filter``
 still decides what it takes.
 
@@ -42,6 +42,7 @@ LAYOUTS: dict[str, list[list[str]]] = {
     "digits": [list("123"), list("456"), list("789"), [".", "0", DELETE]],
     "phone": [list("123"), list("456"), list("789"), ["+", "0", DELETE]],
     "date": [list("123"), list("456"), list("789"), ["/", "0", DELETE]],
+    "pin": [list("123"), list("456"), list("789"), ["0", DELETE]],
 }
 WIDE = {SPACE: 3, DELETE: 3}
 """How many key widths the word keys of the letters take."""

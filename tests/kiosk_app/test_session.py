@@ -6,7 +6,11 @@ import pytest
 from drivers.events import CardInserted, CardRemoved, CodeScanned
 from kiosk_app import contract
 from kiosk_app.clock import ManualClock
+from kiosk_app.identity import typed_identity
 from kiosk_app.session import (
+    AGENT_DESK,
+    AGENT_ONLY,
+    AGENT_TRANSITIONS,
     IN_SESSION,
     TRANSITIONS,
     InvalidTransition,
@@ -79,8 +83,8 @@ def test_every_state_can_end_the_session_and_every_state_is_reachable() -> None:
             if nxt not in reachable:
                 reachable.add(nxt)
                 frontier.append(nxt)
-    assert reachable == set(S)
-    assert all(S.ATTRACT in TRANSITIONS[s] for s in IN_SESSION)
+    assert reachable == set(S) - AGENT_ONLY
+    assert all(S.ATTRACT in TRANSITIONS[s] for s in IN_SESSION - AGENT_ONLY)
 
 
 def test_time_limit_warns_offers_more_time_then_wipes(session: Session, rec: Recorder,
@@ -244,3 +248,92 @@ def test_choosing_a_service_then_confirming_makes_one_reference(session: Session
     walk(session, S.REVIEW)
     session.confirm_application(0)                  # free: straight to sending
     assert session.state is S.SUBMITTING and session.data.reference is not None
+
+
+# -- the agent role ---------------------------------------------------------------------------
+KIOSK_ONLY = {S.ATTRACT, S.HOME, S.STATUS_CHECK, S.QUEUE_TICKET, S.FEEDBACK, S.THANK_YOU}
+
+
+@pytest.fixture
+def desk(clock: ManualClock) -> Session:
+    return Session(clock=clock, idle_s=900, warning_s=60, role="agent")
+
+
+def test_the_agent_role_starts_at_sign_in_and_reaches_its_own_states_only() -> None:
+    reachable, frontier = {S.SIGN_IN}, [S.SIGN_IN]
+    while frontier:
+        for nxt in AGENT_TRANSITIONS[frontier.pop()]:
+            if nxt not in reachable:
+                reachable.add(nxt)
+                frontier.append(nxt)
+    assert reachable == set(S) - KIOSK_ONLY
+    assert all(S.SIGN_IN in AGENT_TRANSITIONS[s] for s in reachable - {S.SIGN_IN})
+    assert all(S.AGENT_HOME in AGENT_TRANSITIONS[s] for s in reachable - AGENT_DESK)
+    # The kiosk's own table is as it was: none of the agent's states in it.
+    assert not set(TRANSITIONS) & AGENT_ONLY
+    assert not {nxt for moves in TRANSITIONS.values() for nxt in moves} & AGENT_ONLY
+
+
+def test_an_assisted_transaction_asks_consent_and_the_wipe_keeps_the_agent(
+        desk: Session, rec: Recorder) -> None:
+    desk.add_listener(rec)
+    assert desk.state is S.SIGN_IN and desk.home is S.AGENT_HOME
+    desk.agent_signed_in("BA-0001", shift_open=False)
+    walk(desk, S.AGENT_HOME, S.IDENTIFY, S.TYPED_IDENTITY)
+    desk.set_language("sw")
+    desk.data.identity = typed_identity("Juma Otieno Barasa", "23456789", "17/05/1985")
+    walk(desk, S.CATALOGUE)
+    desk.choose_service("GOOD-CONDUCT")
+    walk(desk, S.REVIEW)
+    desk.confirm_application(105_000)
+    assert desk.state is S.CONSENT and desk.data.reference is not None
+    walk(desk, S.CHARGE, S.SUBMITTING, S.RECEIPT)
+    desk.finish()
+    assert [c[2] for c in rec.calls if c[0] == "state"] == [
+        "shift", "agent_home", "identify", "typed_identity", "catalogue", "form", "review",
+        "consent", "charge", "submitting", "receipt", "agent_home"]
+    assert ("wiped", "finished", False) in rec.calls
+    assert desk.agent_number == "BA-0001" and desk.data.identity is None
+    assert desk.data.reference is None and desk.language == "sw"  # the agent's language kept
+    with pytest.raises(InvalidTransition, match="agent_home -> home"):
+        desk.go(S.HOME)
+
+
+def test_the_desks_time_limit_clears_a_customer_then_signs_the_agent_out(
+        desk: Session, rec: Recorder, clock: ManualClock) -> None:
+    desk.add_listener(rec)
+    desk.agent_signed_in("BA-0002", shift_open=True)
+    walk(desk, S.IDENTIFY, S.TYPED_IDENTITY)
+    desk.data.answers["surname"] = "personal"
+    clock.advance(900); desk.tick()
+    clock.advance(60); desk.tick()
+    assert desk.state is S.AGENT_HOME and desk.agent_number == "BA-0002"
+    assert desk.data.answers == {}
+    clock.advance(900); desk.tick()
+    clock.advance(59); desk.tick()
+    assert desk.state is S.AGENT_HOME and desk.seconds_left == 1
+    clock.advance(1); desk.tick()
+    assert desk.state is S.SIGN_IN and desk.agent_number is None
+    assert rec.calls[-2:] == [("wiped", "timed_out", False), ("state", "agent_home", "sign_in")]
+    clock.advance(10_000); desk.tick()  # nobody at the desk: no time limit
+    assert rec.calls[-1] == ("state", "agent_home", "sign_in")
+
+
+def test_signing_out_from_a_customers_step_clears_it_and_a_sign_in_needs_the_sign_in_screen(
+        desk: Session) -> None:
+    desk.agent_signed_in("BA-0001", shift_open=True)
+    walk(desk, S.IDENTIFY, S.TYPED_IDENTITY)
+    desk.data.phone = "0712345678"
+    desk.sign_out()
+    assert desk.state is S.SIGN_IN and desk.agent_number is None and desk.data.phone is None
+    desk.agent_signed_in("BA-0003", shift_open=True)
+    desk.agent_signed_in("BA-0001", shift_open=True)  # already signed in: nothing changes
+    assert desk.agent_number == "BA-0003" and desk.state is S.AGENT_HOME
+
+
+def test_the_kiosk_role_has_no_agent(session: Session) -> None:
+    session.agent_signed_in("BA-0001", shift_open=True)
+    session.sign_out()
+    assert session.state is S.ATTRACT and session.agent_number is None
+    with pytest.raises(ValueError):
+        Session(clock=ManualClock(), idle_s=60, warning_s=30, role="teller")
