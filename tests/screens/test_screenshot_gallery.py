@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.screens.agent_journey import every_agent_screen, make_agent_ui, training_config
 from tests.screens.conftest import LANDSCAPE, PORTRAIT
 from tests.screens.journey import every_screen
 from tests.screens.test_apply_pay import live_config
 
+__all__ = ["make_agent_ui"]  # the agent App's fixture, for pytest
 pytestmark = pytest.mark.skipif(not os.environ.get("HUDUMA_SCREENSHOTS_DIR"),
                                 reason="the gallery is made by `make screenshots`")
 
@@ -58,3 +60,28 @@ def test_screenshot_gallery_in_high_contrast(  # noqa: ANN001
         not_blank(path, PORTRAIT)
         black = Image.open(path).convert("RGB").getpixel((2, PORTRAIT[1] // 2))
         assert black == (0, 0, 0) or name == "attract", f"{name}: not on black"
+
+
+@pytest.mark.parametrize("language", ["en", "sw"])
+def test_screenshot_gallery_of_the_agents_screens(  # noqa: ANN001
+        make_agent_ui, tmp_path: Path, sandbox_factory, screenshots_dir: Path,
+        language: str) -> None:
+    """The agent role's screens (``huduma-kiosk run --role agent``), in training mode, so that
+    the TRAINING / MAFUNZO band shows as it does on a training device: written as
+    ``agent-<screen>-<en|sw>-<portrait|landscape>.png``. The kiosk's screens the agent drives
+    for a customer are there too, in the agent's denser look."""
+    ui = make_agent_ui(training_config(tmp_path, sandbox_factory()), size=PORTRAIT)
+    seen = []
+    for name in every_agent_screen(ui, language):
+        seen.append(name)
+        if name in seen[:-1] and name != "shift":
+            continue  # the agent's home again, after the customer
+        shot = "shift-end" if name in seen[:-1] else name  # the shift's start, then its end
+        for orientation, size in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
+            if ui.window.size != size:
+                ui.resize(size)
+            path = ui.screenshot(
+                screenshots_dir / f"agent-{shot}-{language}-{orientation}.png")
+            not_blank(path, size)
+        ui.resize(PORTRAIT)
+    assert sorted(set(seen)) == sorted(ui.app.screens)
