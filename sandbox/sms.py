@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -79,12 +81,15 @@ def post_sms(backend: BackendDep, device: DeviceDep, key: idempotency.Idempotenc
             tags=["operator"], summary="What the SMS gateway took (back office)",
             description="Newest first; `reference` keeps only that application's.",
             responses=responses(401, 422))
-def list_sms(backend: BackendDep, _operator: OperatorDep, reference: str | None = None,
+def list_sms(backend: BackendDep, _operator: OperatorDep,
+             reference: Annotated[str | None, Query(
+                 pattern=contract.REFERENCE_PATTERN,
+                 description="Only this application's messages (its reference as printed)")] = None,
              ) -> list[contract.SmsMessage]:
     with backend.sessions() as session:
         query = select(SmsRecord).order_by(SmsRecord.sent_at.desc(), SmsRecord.id)
         if reference is not None:
-            query = query.filter_by(reference=contract.normalise_reference(reference) or "")
+            query = query.filter_by(reference=reference)
         return [contract.SmsMessage(id=r.id, reference=r.reference, phone_last4=r.phone_last4,
                                     language=r.language, text=r.text,  # type: ignore[arg-type]
                                     sent_at=r.sent_at)
