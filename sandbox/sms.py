@@ -11,7 +11,6 @@ Blocking: the handlers touch the database; FastAPI runs them on worker threads.
 from __future__ import annotations
 
 import secrets
-
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
