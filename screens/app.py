@@ -33,10 +33,12 @@ from screens.card_reading.card_reading import CardReadingPresenter, CardReadingV
 from screens.card_unlock.card_unlock import CardUnlockPresenter, CardUnlockView
 from screens.catalogue.catalogue import CataloguePresenter, CatalogueView
 from screens.dispatch import KivyDispatcher
+from screens.frame_watch import FrameWatch
 from screens.form.form import FormPresenter, FormView
 from screens.feedback.feedback import FeedbackPresenter, FeedbackView
 from screens.home.home import HomePresenter, HomeView
-from screens.i18n import Translator
+from screens.i18n import FollowingTranslator, Translator
+from screens.idle import IdleWork
 from screens.lazy_views import BuildAhead, LazyViews, nearest_first
 from screens.identify.identify import IdentifyPresenter, IdentifyView
 from screens.identity_confirm.identity_confirm import IdentityConfirmPresenter, IdentityConfirmView
@@ -48,7 +50,7 @@ from screens.queue_ticket.queue_ticket import QueueTicketPresenter, QueueTicketV
 from screens.review.review import ReviewPresenter, ReviewView
 from screens.status_check.status_check import StatusCheckPresenter, StatusCheckView
 from screens.typed_identity.typed_identity import TypedIdentityPresenter, TypedIdentityView
-from screens.theme import Theme
+from screens.theme import FollowingTheme, Theme
 from screens.unavailable.unavailable import UnavailablePresenter, UnavailableView
 from screens.widgets import common  # noqa: F401  (the shared widgets' classes, before their kv)
 from screens.widgets.access import AccessPresenter, SpeechBar
@@ -125,7 +127,14 @@ class HudumaApp(App):
             kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch)
         self.kiosk = kiosk
         self.tr = Translator(kiosk.session.language)
+        self.tr.fbind("_", self._look_changed)
         self.theme = Theme()
+        for switch in FollowingTheme.looks(self.theme):
+            self.theme.fbind(switch, self._look_changed)
+        # Every frame's work on the UI thread, against the UI budget (screens/frame_watch.py),
+        # and the work that waits for quiet frames (screens/idle.py).
+        self.frame_watch = FrameWatch(kiosk.ui_watch)
+        self.idle = IdleWork(watch=kiosk.ui_watch, frames=self.frame_watch)
         self.presenters: dict[str, Presenter] = {}
         self._first_frame_shown = False
         self.views: LazyViews = LazyViews(self.screens, self._make_view)
@@ -159,7 +168,7 @@ class HudumaApp(App):
         self.manager = ScreenManager(transition=NoTransition())
         # Ahead of the presenters: a screen's view is built before its presenter hears of the
         # state that shows it. Views are built when first needed (screens/lazy_views.py).
-        self.kiosk.session.add_listener(BuildAhead(lambda state: self.views[self.screen_for(state)]))
+        self.kiosk.session.add_listener(BuildAhead(self._view_to_show))
         for name, (_view_cls, presenter_cls) in self.screens.items():
             presenter = self.make_presenter(presenter_cls)
             presenter.screen_name = name
@@ -189,30 +198,60 @@ class HudumaApp(App):
     def _make_view(self, name: str) -> View:
         view_cls = self.screens[name][0]
         _load_kv(view_cls.kv_path())
-        view = view_cls(name=name, tr=self.tr, theme=self.theme, access=self.access,
-                        presenter=self.presenters[name])
+        # Each view has a translator and a theme of its own, which follow the App's: the
+        # screen on show at once, the others in quiet frames (_look_changed).
+        view = view_cls(name=name, tr=FollowingTranslator(self.tr),
+                        theme=FollowingTheme(self.theme), access=self.access,
+                        presenter=self.presenters[name], idle=self.idle)
         self.manager.add_widget(view)  # type: ignore[union-attr]
         return view
 
-    def _make_next_view(self, _dt: float) -> None:
-        """One more view per frame, nearest screens first, until every screen within
-        :data:`VIEWS_WITHIN` touches of the session's state has its view (not timed against the
-        UI budget: see screens/lazy_views.py). Runs after the first frame and after each move."""
-        self._view_event = None
+    def _make_next_view(self) -> bool:
+        """An idle step (screens/idle.py): one more view, nearest screens first, until every
+        screen within :data:`VIEWS_WITHIN` touches of the session's state has its view. Runs
+        after the first frame and after each move. (A view is built whole, in one quiet frame:
+        4 to 30 ms of work on Mesa's software renderer.)"""
         order = nearest_first(self.kiosk.session.state, self.kiosk.session.transitions,
                               self.screen_for, within=VIEWS_WITHIN)
         name = self.views.next_to_make(order)
         if name is None:
-            gc.freeze()  # the views too live as long as the app (see on_start)
-            return
+            return False
         started = time.perf_counter()
         self.views[name]  # noqa: B018
         log.debug("view %s built in %.0f ms", name, (time.perf_counter() - started) * 1000)
-        self._view_event = Clock.schedule_once(self._make_next_view, 0)
+        return True
 
     def _make_views_ahead(self) -> None:
-        if getattr(self, "_view_event", None) is None and self._first_frame_shown:
-            self._view_event = Clock.schedule_once(self._make_next_view, 0)
+        if self._first_frame_shown:
+            self.idle.add(self._make_next_view, lasting=True)  # views live as long as the app
+
+    def _view_to_show(self, state: SessionState) -> None:
+        """The view of the screen about to show: built now if it is not yet, in the language
+        and the look of the moment (BuildAhead, before the presenters hear of ``state``)."""
+        view = self.views[self.screen_for(state)]
+        for follower in (view.tr, view.theme):
+            if follower.behind:
+                self.idle.discard(follower.catch_up)
+                follower.catch_up()
+
+    def _look_changed(self, *_args: object) -> None:
+        """The language, large text or high contrast has been switched: the screen on show
+        follows at once, the others in quiet frames (FollowingTranslator in screens/i18n.py,
+        FollowingTheme in screens/theme.py). Making every screen's words again in the touch
+        that switches took 30 to 60 ms."""
+        for name in self.views:
+            if not self.views.made(name):
+                continue
+            view = self.views[name]
+            on_show = self.manager is not None and self.manager.current == name
+            for follower in (view.tr, view.theme):
+                if not follower.behind:
+                    continue
+                if on_show:
+                    self.idle.discard(follower.catch_up)
+                    follower.catch_up()
+                else:
+                    self.idle.add(follower.catch_up)
 
     def screen_for(self, state: SessionState) -> str:
         return self.screen_for_state.get(state, "unavailable")
@@ -233,6 +272,7 @@ class HudumaApp(App):
         if hasattr(scanner, "feed"):  # a keyboard-wedge scanner types through the window
             self._wedge = scanner
             Window.bind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
+        self.frame_watch.start()
         # What is made by now lives as long as the app: the cyclic collector need not walk it
         # again. (Full collections over it held the UI thread for 50 to 200 ms at a time.)
         gc.freeze()
@@ -264,9 +304,9 @@ class HudumaApp(App):
     def on_stop(self) -> None:
         for event in getattr(self, "_clock_events", []):
             event.cancel()
+        self.frame_watch.stop()
+        self.idle.stop()
         Window.unbind(on_flip=self._on_first_frame)
-        if getattr(self, "_view_event", None) is not None:
-            self._view_event.cancel()
         if self.kiosk_config.role == "kiosk":
             Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         if getattr(self, "_wedge", None) is not None:

@@ -71,6 +71,9 @@ class View(Screen):
     access = ObjectProperty(None, rebind=True)
     """The switches for large text, high contrast and reading aloud (an AccessPresenter), for
     an ``AccessBar`` on the screen."""
+    idle = ObjectProperty(None, allownone=True)
+    """The App's work for quiet frames (screens.idle.IdleWork): keys and buttons made before
+    they are needed. None where there is no App (the widgets then make theirs when shown)."""
     kv_file: ClassVar[str] = ""
     """The .kv beside the view's module, loaded once by the App, just before it makes the view."""
 

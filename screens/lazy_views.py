@@ -4,13 +4,12 @@ Building every view before the first frame held the kiosk's start for about half
 (``benchmarks/startup.py``: the widgets of 18 screens, and every label's texture in the first
 frame). Now the App builds the first screen's view only; the others are built when something
 asks for them (``app.views["payment"]``), when their screen is about to show, or one per frame
-in the idle frames after start and after each move of the session: those within two touches of
-where the person is, nearest first, so that a screen is there before a touch asks for it.
-Screens nobody reaches are never built: a view costs 2 to 11 MB once shown (its widgets and
-its labels' textures), about 60 MB for all of them. Building a view is not timed against the
-UI budget: it is the same widget-making the App did before its first frame, once per run (the
-heaviest, payment, takes 60 to 90 ms on Mesa's software renderer), moved to frames where nobody
-is waiting on it.
+in the quiet frames after start and after each move of the session (screens/idle.py): those
+within two touches of where the person is, nearest first, so that a screen is there before a
+touch asks for it. Screens nobody reaches are never built: a view costs 2 to 11 MB once shown
+(its widgets and its labels' textures), about 60 MB for all of them. A view is built whole, in
+one quiet frame of its own, where nobody is waiting on it: 4 to 30 ms of work on Mesa's
+software renderer (payment the most), its rules read from its .kv file included.
 
 A view is built before its presenter hears of the state that shows it: :class:`BuildAhead` is
 the session's listener *before* the presenters, so a view that follows its presenter's events

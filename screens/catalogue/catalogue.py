@@ -190,7 +190,7 @@ class CatalogueView(View):
         super().__init__(**kwargs)
 
     def on_kv_post(self, base_widget: object) -> None:
-        self._pool = ButtonPool(self._new_item, what="CatalogueView")
+        self._pool = ButtonPool(self._new_item, what="CatalogueView", idle=self.idle)
         self.presenter.bind(items=self._show_items, on_forget=self._forget,
                             searching=self._show_search)
         self._show_items(self.presenter, self.presenter.items)

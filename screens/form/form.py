@@ -428,6 +428,8 @@ class AnswerPart(BoxLayout):
     theme = ObjectProperty(None, rebind=True)
     """The screen's theme, given when the part is made: the shared widgets in it wear it from
     the start (finding it later, when the part is first shown, costs a rebinding each)."""
+    idle = ObjectProperty(None, allownone=True)
+    """The App's work for quiet frames (screens.idle.IdleWork), where buttons are made ahead."""
 
 
 class ChoiceButton(Themed, Button):
@@ -451,7 +453,7 @@ class ChoiceAnswer(AnswerPart):
 
     def on_kv_post(self, base_widget: object) -> None:
         self.buttons: dict[str, ChoiceButton] = {}
-        self._pool = ButtonPool(self._new_button, what=type(self).__name__)
+        self._pool = ButtonPool(self._new_button, what=type(self).__name__, idle=self.idle)
         self.presenter.bind(choices=self._build, chosen=self._mark,
                             most_choices=lambda _p, most: self._pool.prepare(most))
         self._pool.prepare(2 if self.kind == FieldKind.YES_NO.value else 8)  # most lists
@@ -506,7 +508,8 @@ class FormView(View):
     kv_file = "form.kv"
 
     def on_kv_post(self, base_widget: object) -> None:
-        parts = {"presenter": self.presenter, "tr": self.tr, "theme": self.theme}
+        parts = {"presenter": self.presenter, "tr": self.tr, "theme": self.theme,
+                 "idle": self.idle}
         self.parts = {"typed": TypedAnswer(**parts), "choice": ChoiceAnswer(**parts),
                       "yes_no": YesNoAnswer(**parts), "photo": PhotoAnswer(**parts)}
         self.parts["photo"].ids.preview._watch = self.presenter.kiosk.ui_watch

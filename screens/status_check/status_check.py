@@ -37,6 +37,7 @@ from kiosk_app.status_check import print_status as print_status_slip
 from kiosk_app.status_check import steps as timeline_steps
 from screens.base import Presenter, View, action
 from screens.theme import Themed
+from screens.widgets.button_pool import ButtonPool
 from screens.widgets.camera_preview import CameraPreview
 from screens.widgets.common import QuietButton
 
@@ -358,6 +359,11 @@ class StepMark(Themed, Widget):
     mark = OptionProperty("to_come", options=["done", "current", "to_come"])
 
 
+STEPS_AHEAD = 6
+"""Timeline steps made ahead: the usual path of an application has five (a rejected one, as
+many as it reached and the rejection)."""
+
+
 class StatusStep(Themed, BoxLayout):
     """One step of the timeline: its mark (a shape and a word), its title, when, and a note."""
 
@@ -380,6 +386,11 @@ class StatusCheckView(View):
             self.keys[char] = key
         self.preview = CameraPreview(watch=self.presenter.kiosk.ui_watch)
         self.ids.preview_box.add_widget(self.preview)
+        # The timeline's steps are made once, in quiet frames, and given each answer's words:
+        # making them when the answer came held that frame 10 to 15 ms more.
+        self._steps = ButtonPool(lambda: StatusStep(theme=self.theme), what="StatusStep",
+                                 idle=self.idle)
+        self._steps.prepare(STEPS_AHEAD)
         self.presenter.bind(steps=self._show_steps, camera=self._show_camera,
                             phase=self._show_phase)
         self._show_phase(self.presenter, self.presenter.phase)
@@ -391,8 +402,12 @@ class StatusCheckView(View):
     def _show_steps(self, _presenter: object, steps: list[dict[str, str]]) -> None:
         box = self.ids.steps
         box.clear_widgets()
-        for step in steps:
-            box.add_widget(StatusStep(**step))
+        for widget, step in zip(self._steps.take(len(steps)), steps):
+            for name, value in step.items():
+                setattr(widget, name, value)
+            box.add_widget(widget)
+        for widget in self._steps.buttons[len(steps):]:  # an answer's words stay with it only
+            widget.title = widget.mark_word = widget.when = widget.note = ""
 
     def _show_camera(self, _presenter: object, camera: Any) -> None:
         if camera is None:

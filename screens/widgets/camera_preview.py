@@ -1,9 +1,15 @@
 """The camera preview: the newest frame, shown a number of times a second, never waited for.
 
 UI thread only. Each tick reads the camera's newest frame (``latest()`` takes no lock and
-never blocks), skips it if it was shown already, and uploads it into one texture made once for
-the frame size: the frame's own buffer goes to the GPU, flipped by the texture rather than by
-copying rows. ``stop()`` forgets the texture, since it may show a person's face.
+never blocks), skips it if it was shown already, and uploads it into a new texture: the
+frame's own buffer goes to the GPU, flipped by the texture rather than by copying rows.
+``stop()`` forgets the texture, since it may show a person's face.
+
+A new texture each time, not the one on show written again: a texture still in use by frames
+the renderer has not finished cannot be written until they are done. With Mesa's software
+renderer the UI thread waited for them in the upload, 30 to 190 ms (even with three textures in
+turn, the one written had last been shown 200 ms before); a new one waits for nothing, and the
+old one goes when the renderer is done with it.
 
     preview = CameraPreview(watch=kiosk.ui_watch)
     preview.start(kiosk.devices.get("camera"), fps=15)
@@ -53,15 +59,10 @@ class CameraPreview(Image):
 
             image = frame.image
             height, width = image.shape[:2]
-            texture = self.texture
-            if texture is None or tuple(texture.size) != (width, height):
-                texture = Texture.create(size=(width, height), colorfmt="bgr")
-                texture.flip_vertical()
+            texture = Texture.create(size=(width, height), colorfmt="bgr")
+            texture.flip_vertical()
             # A flat view of the frame's own memory (a copy only if OpenCV handed a strided one).
             buffer = np.ascontiguousarray(image).reshape(-1).data
             texture.blit_buffer(buffer, colorfmt="bgr", bufferfmt="ubyte")
-            if texture is not self.texture:
-                self.texture = texture
-            else:
-                self.canvas.ask_update()
+            self.texture = texture
             self.frames_shown += 1

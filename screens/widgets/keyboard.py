@@ -1,7 +1,7 @@
 """The on-screen keyboard: big keys that type into one text box, for a kiosk with no keyboard.
 
-    keyboard = OnScreenKeyboard(layout="letters", tr=tr)
-    keyboard.prepare()                    # keys made in idle frames from now
+    keyboard = OnScreenKeyboard(layout="letters", tr=tr, idle=app.idle)
+    keyboard.prepare()                    # keys made in quiet frames from now
     keyboard.ready()                      # all of them now: the keyboard is shown
     keyboard.target = some_text_input     # every key types into it
     keyboard.layout = "digits"            # a number pad ("phone" and "date" pads too)
@@ -18,10 +18,8 @@ UI thread only. Each key press is timed against the UI budget.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import ObjectProperty, OptionProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -62,21 +60,26 @@ class OnScreenKeyboard(BoxLayout):
     theme = ObjectProperty(None, allownone=True)
     """The screen's theme (screens.theme.Theme): keys made after it is given wear it from
     the start, instead of finding it when first shown."""
+    idle = ObjectProperty(None, allownone=True)
+    """The App's work for quiet frames (screens.idle.IdleWork), where :meth:`prepare` makes
+    the keys; None: they are made when the keyboard is shown."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.keys: dict[str, Any] = {}
         """The key buttons by what they type (``space`` and ``delete`` for the word keys)."""
         self._made: dict[str, tuple[list[Any], dict[str, Any]]] = {}
-        self._idle_event: Any = None
         kwargs.setdefault("orientation", "vertical")
         super().__init__(**kwargs)
 
     def prepare(self) -> None:
-        """Make the keys one row per frame from now, while the kiosk is idle (forty-odd
-        buttons at once would hold the screen): call it when the keyboard may be needed soon.
-        :meth:`ready` makes at once whatever is not made by the time it is shown."""
-        if self._idle_event is None and len(self._rows(self.layout)[0]) < len(LAYOUTS[self.layout]):
-            self._idle_event = Clock.schedule_once(self._make_a_row, 0)
+        """Make the keys one row per quiet frame from now (forty-odd buttons at once would
+        hold the screen): call it when the keyboard may be needed soon. :meth:`ready` makes at
+        once whatever is not made by the time it is shown."""
+        if self.idle is not None and self._rows_to_make():
+            self.idle.add(self._make_a_row, lasting=True)
+
+    def _rows_to_make(self) -> int:
+        return len(LAYOUTS[self.layout]) - len(self._rows(self.layout)[0])
 
     def on_layout(self, _instance: object, _layout: str) -> None:
         self.ready()
@@ -110,15 +113,12 @@ class OnScreenKeyboard(BoxLayout):
         self._words()
         return True
 
-    def _make_a_row(self, _dt: float) -> None:
-        """Clock: one more row of the layout on show, a frame apart. (The pads' dozen keys
-        are made when first asked for: that costs a few milliseconds.) Like the App's views
-        made in idle frames (screens/lazy_views.py), this is not timed against the UI budget:
-        it is logged."""
-        started = time.perf_counter()
-        made = self._make_row(self.layout)
-        log.debug("keyboard row made in %.0f ms", (time.perf_counter() - started) * 1000)
-        self._idle_event = Clock.schedule_once(self._make_a_row, 0) if made else None
+    def _make_a_row(self) -> bool:
+        """An idle step (screens/idle.py): one more row of the layout on show; True while
+        more are to be made. (The pads' dozen keys are made when first asked for: that costs a
+        few milliseconds.)"""
+        self._make_row(self.layout)
+        return self._rows_to_make() > 0
 
     def ready(self) -> None:
         """Show the keys of ``layout``, making at once any not made yet."""
@@ -137,10 +137,9 @@ class OnScreenKeyboard(BoxLayout):
                     keys[key].text = self.tr._(words) if self.tr is not None else words
 
     def stop_making(self) -> None:
-        """Make no more keys in idle frames (the keyboard is going away)."""
-        if self._idle_event is not None:
-            self._idle_event.cancel()
-            self._idle_event = None
+        """Make no more keys in quiet frames (the keyboard is going away)."""
+        if self.idle is not None:
+            self.idle.discard(self._make_a_row)
 
     def press(self, key: str) -> None:
         """A key was touched: type it into the target."""

@@ -2,6 +2,7 @@
 real touches through Kivy's input dispatch. Each test builds its own App and kiosk on it."""
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -11,7 +12,7 @@ import pytest
 
 from kiosk_app.bootstrap import build
 from kiosk_app.config import KioskConfig
-from kiosk_app.ui_watch import UiWatch
+from kiosk_app.ui_watch import Frame, UiWatch
 from tests.conftest import config_for_tests
 
 PORTRAIT = (540, 960)
@@ -45,6 +46,8 @@ class Ui:
         self.window = window
         self.kiosk = app.kiosk
         self.frame_times: list[float] = []
+        self.frames: list[Frame] = []
+        """Every frame of the App's, from its first, as its frame watch measured it."""
 
     def pump(self, frames: int = 2) -> None:
         from kivy.base import EventLoop
@@ -144,6 +147,8 @@ def make_ui(window, tmp_path: Path) -> Iterator[Callable[..., Ui]]:  # noqa: ANN
         kiosk has them a second after start (False: only the first, as at start)."""
         config = config or config_for_tests(tmp_path / "data")
         watch = UiWatch()
+        frames: list[Frame] = []
+        watch.frame_listeners.append(frames.append)
         kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch, **parts)
         window.size = size
         app = HudumaApp(config, kiosk=kiosk)
@@ -151,7 +156,9 @@ def make_ui(window, tmp_path: Path) -> Iterator[Callable[..., Ui]]:  # noqa: ANN
         apps.append(app)
         if all_views:
             dict(app.views)  # noqa: the views are built when first asked for
+            gc.freeze()  # as the App does with the views it builds: they live as long as it
         ui = Ui(app, window)
+        ui.frames = frames
         ui.pump(3)
         return ui
 
@@ -172,30 +179,46 @@ def screenshots_dir(tmp_path: Path) -> Path:
     return Path(os.environ.get("HUDUMA_SCREENSHOTS_DIR") or tmp_path / "screenshots")
 
 
-# --- the UI budget over the citizen's journeys ------------------------------------------------
+# --- the UI budget over the citizen's journeys (issue 7) ----------------------------------------
 #
-# Issue 7 asks that no frame of the journeys takes more than 50 ms of work on the UI thread. On
-# a quiet machine the journeys keep it; on a loaded 2-core machine some actions (building a
-# view or a pool of buttons inside a touch) have been measured at 60 to 150 ms. Until that work
-# is moved out of the touch, the journey tests record each hold over the budget here and the
-# run prints them all at its end, as figures a person reads, instead of failing on the noise of
-# a shared machine. The foundation's own budget tests (tests/screens/test_app.py) still assert.
-UI_BUDGET_REPORT: list[tuple[str, str, float]] = []
+# "No frame during the journeys takes more than 50 ms of work on the UI thread." The App's
+# frame watch (screens/frame_watch.py) measures every frame: all the work of the UI thread in it
+# (touches and presenter actions, timers and workers' news, kv rules, layout, label textures,
+# drawing commands), as the processor time the thread spent, so that neither other programs on
+# a busy machine nor the software renderer finishing earlier frames count as the kiosk's work.
+# Our own pieces of work (presenter actions, dispatcher callbacks) are also held to the budget on
+# the clock, waits included: a file, a lock or the network waited on there counts.
+#
+# One frame is left out, narrowly: the App's first (number 1). It draws the kiosk as it
+# starts, before anyone can touch it: every label of the first screen gets its texture, and
+# every view the harness built before it (``all_views``, as a kiosk has them a second after
+# start) is laid out at the window's size: 45 to 90 ms. That is start-up, which
+# benchmarks/startup.py and tests/screens/test_startup.py measure; the journey begins after it.
+UI_BUDGET_REPORT: list[tuple[str, Frame | None, int]] = []
 
 
-def report_ui_budget(ui: "Ui", *, ignore: frozenset[str] = frozenset()) -> list:  # noqa: F821
-    """Record this journey's holds of the UI thread over the budget; answer them."""
-    import os as _os
-
-    test = _os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
-    over = [held for held in ui.kiosk.ui_watch.over_budget if held.what not in ignore]
-    UI_BUDGET_REPORT.extend((test, held.what, held.seconds) for held in over)
-    return over
+def assert_ui_budget(ui: Ui, *, ignore: frozenset[str] = frozenset()) -> None:
+    """No frame of this journey after the App's first took more than the UI budget of work,
+    and none of our pieces of work held the UI thread longer (``ignore``: pieces by name that a
+    test knows to be over, with its reason)."""
+    watch = ui.kiosk.ui_watch
+    journey = [frame for frame in ui.frames if frame.number > 1]
+    worst = max(journey, key=lambda frame: frame.seconds, default=None)
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+    UI_BUDGET_REPORT.append((test, worst, len(journey)))
+    frames = [frame for frame in journey if frame.seconds > watch.budget_s]
+    pieces = [held for held in watch.over_budget if held.what not in ignore]
+    assert not frames and not pieces, (
+        f"the UI thread was held over its {watch.budget_s * 1000:.0f} ms budget: "
+        + "; ".join([*(f"frame {frame.number}: {frame}" for frame in frames),
+                     *(f"{held.what} {held.seconds * 1000:.0f} ms" for held in pieces)]))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
-    if not UI_BUDGET_REPORT:
+    if not UI_BUDGET_REPORT or terminalreporter.verbosity < 1:
         return
-    terminalreporter.section("UI thread held over its 50 ms budget in the journeys (issue 7)")
-    for test, what, seconds in UI_BUDGET_REPORT:
-        terminalreporter.write_line(f"{seconds * 1000:6.0f} ms  {what}  ({test})")
+    terminalreporter.section("The longest frame of UI-thread work in each journey (issue 7)")
+    for test, worst, count in UI_BUDGET_REPORT:
+        figure = (f"{worst.seconds * 1000:5.1f} ms of work ({worst.elapsed * 1000:5.0f} ms "
+                  f"elapsed), frame {worst.number} of {count + 1}") if worst else "no frames"
+        terminalreporter.write_line(f"{figure}  {test}")

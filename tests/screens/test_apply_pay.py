@@ -7,7 +7,7 @@ The steps before the payment (catalogue, form, review) are set up through the se
 transitions in most tests here; the whole journey, card to thank-you by touches, is the last."""
 from __future__ import annotations
 
-from tests.screens.conftest import report_ui_budget
+from tests.screens.conftest import assert_ui_budget
 
 import json
 from datetime import date
@@ -167,7 +167,7 @@ def test_each_mpesa_refusal_is_explained_then_a_paid_application_is_printed_and_
     assert [(a["reference"], a["service_code"], a["amount_cents"]) for a in held] == [
         (done.reference, PAID, 105000)]
     assert ui.kiosk.outbox.get(application_key(done.reference)).status is OutboxStatus.SENT
-    report_ui_budget(ui)
+    assert_ui_budget(ui)
 
     ui.tap(ui.screen.ids.finish)
     ui.pump(2)
@@ -200,7 +200,7 @@ def test_a_slow_answer_is_unknown_never_failed_then_settled_without_a_second_pus
     assert not done.payment_to_confirm
     body = ui.kiosk.outbox.get(application_key(done.reference)).payload
     assert body["payment_id"] == ui.kiosk.session.data.payment.payment_id
-    report_ui_budget(ui)
+    assert_ui_budget(ui)
 
 
 def test_no_answer_in_time_the_application_goes_ahead_with_its_payment_to_be_confirmed(
@@ -225,7 +225,7 @@ def test_no_answer_in_time_the_application_goes_ahead_with_its_payment_to_be_con
     assert "Payment to be confirmed. Do not pay again." in lines
     body = ui.kiosk.outbox.get(application_key(done.reference)).payload
     assert body["payment"] == "mpesa" and body["payment_id"].startswith("PAY-")
-    report_ui_budget(ui)
+    assert_ui_budget(ui)
 
 
 def test_paper_out_shows_the_reference_and_a_scannable_qr_then_prints_when_paper_is_loaded(
@@ -261,7 +261,7 @@ def test_paper_out_shows_the_reference_and_a_scannable_qr_then_prints_when_paper
     ui.wait_until(lambda: "Your receipt is printing" in shown(ui), timeout=10)
     assert [job.job_id for job in printer.jobs] == [done.reference]
     assert ui.screen.ids.qr.opacity == 0
-    report_ui_budget(ui)
+    assert_ui_budget(ui)
 
 
 def test_offline_no_mpesa_but_a_way_on_and_a_free_application_rated_then_back_to_attract(
@@ -339,7 +339,7 @@ def test_offline_no_mpesa_but_a_way_on_and_a_free_application_rated_then_back_to
     ui.wait_until(lambda: ui.screen.name == "attract", timeout=10)  # by itself
     assert ui.kiosk.session.data.reference is None
     assert done.reference not in "\n".join(labels(ui.app.root))
-    report_ui_budget(ui)
+    assert_ui_budget(ui)
 
 
 def test_the_whole_journey_by_touches_a_card_a_paid_service_a_receipt_a_rating(
@@ -407,4 +407,4 @@ def test_the_whole_journey_by_touches_a_card_a_paid_service_a_receipt_a_rating(
     assert session.data.identity is None and session.data.receipt is None
     everything = "\n".join(labels(ui.app.root))
     assert done.reference not in everything and "WANJIKU" not in everything
-    report_ui_budget(ui)
+    assert_ui_budget(ui)

@@ -3,7 +3,7 @@ would: the simulated scanner, camera and printer from config, and a live sandbox
 (or a backend address where nothing listens, for offline)."""
 from __future__ import annotations
 
-from tests.screens.conftest import report_ui_budget
+from tests.screens.conftest import assert_ui_budget
 
 import base64
 import json
@@ -30,10 +30,6 @@ from tests.sandbox_fixtures import SandboxServer
 from tests.screens.conftest import LANDSCAPE, PORTRAIT
 from tests.screens.test_app import labels
 
-KNOWN_SLOW = frozenset({"CameraPreview.update"})
-"""Known and not yet fixed: the camera preview's first re-upload of a texture on software GL
-takes 60 to 190 ms (see tests/screens/test_camera_preview.py). Everything else is held to the
-UI budget."""
 SEED = Path(__file__).resolve().parents[2] / "sandbox" / "seed" / "catalogue.json"
 DEVICES = ("scanner", "camera", "printer")
 
@@ -68,11 +64,6 @@ def kiosk_config(tmp_path: Path, backend: SandboxServer | None = None, *,
 
 def seed_service(paid: bool = True) -> contract.Service:
     return simple_services(contract.Catalogue.model_validate_json(SEED.read_text()), paid=paid)[0]
-
-
-def record_ui_budget(ui) -> None:  # noqa: ANN001
-    """Holds over the budget go to the run's UI budget report (tests/screens/conftest.py)."""
-    report_ui_budget(ui, ignore=frozenset(KNOWN_SLOW))
 
 
 def devices_ready(ui) -> None:  # noqa: ANN001
@@ -179,7 +170,7 @@ def test_check_a_status_by_scanning_a_receipts_qr(make_ui, live: SandboxServer, 
     printer = ui.kiosk.devices.get("printer")
     [slip] = [job for job in printer.jobs if job.job_id.startswith(body.reference)]
     assert b"In progress" in slip.data and b"Inashughulikiwa" in slip.data
-    record_ui_budget(ui)
+    assert_ui_budget(ui)
 
     ui.tap(ui.screen.ids.finish)
     assert ui.screen.name == finished(ui)
@@ -221,7 +212,7 @@ def test_a_typed_reference_with_one_wrong_character_is_refused_then_accepted(
     steps = [s.ids.words.text.split("\n")[0] for s in ui.screen.ids.steps.children[::-1]]
     assert steps[1] == "[b]Received by the office[/b]  -  Now"
     ui.screenshot(screenshots_dir / "status-result-landscape.png")
-    record_ui_budget(ui)
+    assert_ui_budget(ui)
 
     ui.tap(ui.screen.ids.another)  # another: back to the start, nothing of this one left
     assert presenter.phase == "scan" and presenter.steps == []
@@ -269,7 +260,7 @@ def test_offline_the_receipt_proves_what_it_says_and_the_kiosk_says_it_still_hol
     assert ui.screen.ids.steps.children == []
     assert not ui.screen.ids.print_status.opacity  # nothing from the office to print
     ui.screenshot(screenshots_dir / "status-offline-portrait.png")
-    record_ui_budget(ui)
+    assert_ui_budget(ui)
 
 
 def test_with_the_scanner_down_only_typing_is_offered(make_ui, tmp_path: Path) -> None:  # noqa: ANN001
@@ -336,7 +327,7 @@ def test_take_a_queue_ticket_and_print_it(make_ui, live: SandboxServer, tmp_path
             in shown)
     assert len(printer.jobs) == 1
     ui.screenshot(screenshots_dir / "ticket-portrait.png")
-    record_ui_budget(ui)
+    assert_ui_budget(ui)
 
 
 def test_with_the_backend_offline_the_counters_can_still_serve(make_ui, tmp_path: Path) -> None:  # noqa: ANN001
