@@ -31,7 +31,10 @@ def test_the_frame_watch_counts_timers_and_layout_not_only_our_pieces(make_ui) -
     Clock.schedule_once(lambda _dt: burn(0.07), 0)        # a timer that is none of our pieces
     ui.pump(2)
     slow = watch.frames_over_budget[before:]
-    assert len(slow) == 1 and slow[0].seconds >= 0.07 and slow[0].pieces == ()
+    # Counted although none of our pieces took the time (a clock tick of ours may share the
+    # frame: it is there, and tiny).
+    assert len(slow) == 1 and slow[0].seconds >= 0.07
+    assert sum(piece.seconds for piece in slow[0].pieces) < 0.01
 
     widget = Widget(size_hint=(None, None))               # a layout callback, run in the frame
     widget.bind(size=lambda *_args: burn(0.07))
