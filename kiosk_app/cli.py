@@ -102,7 +102,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_DOWN
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(*, tools: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; with ``tools=False``, only ``run`` and ``doctor`` (see
+    :func:`runs_the_kiosk`)."""
     parser = argparse.ArgumentParser(prog="huduma-kiosk", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"huduma-kiosk {__version__}")
     parser.add_argument("--log-level", default="INFO",
@@ -119,6 +121,8 @@ def make_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--language", choices=sorted(LANGUAGES), help="language of the report")
     _add_config_options(doctor)
     doctor.set_defaults(func=cmd_doctor)
+    if not tools:
+        return parser
 
     # The agent's commands live with the agent's domain: the one other place the core reaches
     # up, lazily (the module imports nothing more until an agent command runs).
@@ -142,6 +146,20 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def runs_the_kiosk(argv: list[str]) -> bool:
+    """Whether ``argv`` is ``run`` (after the options of the whole command): the kiosk starting,
+    as at every boot of a device. Its command line is then read without the technician's
+    commands: their modules, and argparse's words for their thirty-odd parsers, held the first
+    frame by some 10 ms. Anything else, or anything unexpected, gets the whole command line."""
+    words = iter(argv)
+    for word in words:
+        if word == "--log-level":
+            next(words, None)
+        elif not word.startswith("--log-level="):
+            return word == "run"
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     # Reading the command line loads the config's schema (pydantic): objects for the whole run,
     # which the cyclic collector need not walk while they are made. It is back on for every
@@ -150,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk_app.config import ConfigError
 
     try:
-        args = make_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else argv
+        args = make_parser(tools=not runs_the_kiosk(argv)).parse_args(argv)
         if args.func is not cmd_run:
             gc.enable()
         return args.func(args)

@@ -85,6 +85,10 @@ DEFERRED_MODULES = (
     "drivers.card.emrtd.reader", "drivers.card.emulator",  # a card read, the demo card
     "qrcode", "PIL.ImageDraw", "drivers.printer.render",  # a receipt's QR on the screen, the emulator
     "drivers.printer.emulator", "cv2", "numpy", "smartcard", "zxingcpp", "pyzbar",
+    # the technician's commands: `run` reads its command line without them (kiosk_app/cli.py)
+    "agent_mode.commands", "kiosk_app.backend_commands", "kiosk_app.card_commands",
+    "kiosk_app.outbox_commands", "kiosk_app.printer_commands", "kiosk_app.receipt_commands",
+    "kiosk_app.sandbox_command", "kiosk_app.scan_commands",
 )
 """Modules that `huduma-kiosk run` has not loaded when its first frame is shown."""
 
