@@ -17,11 +17,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import ClassVar
-
-from pydantic import BaseModel, ConfigDict
+from pathlib import Path
+from typing import Any, ClassVar
 
 from drivers.events import DeviceEvent, DeviceStatusChanged
+from drivers.schema import as_dict, settings
 from drivers.status import DeviceState, DeviceStatus
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,11 @@ def module_usable(module: str, distribution: str) -> tuple[bool, str]:
     return True, ""
 
 
-class AdapterSettings(BaseModel):
-    """Base of every adapter's settings; unknown keys are refused so typos do not pass."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@settings
+class AdapterSettings:
+    """Base of every adapter's settings: a frozen dataclass (see :mod:`drivers.schema`) whose
+    unknown keys are refused when checked, so typos do not pass. Each subclass is decorated
+    with ``@settings`` too, or its fields would not be fields."""
 
 
 class Device:
@@ -110,4 +111,15 @@ class Device:
 
     def describe(self) -> dict[str, object]:
         """Settings worth showing a technician (no secrets)."""
-        return {"kind": self.kind, **self.settings.model_dump(mode="json")}
+        return {"kind": self.kind, **_jsonable(as_dict(self.settings))}
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with its paths as text, so that it can be written as JSON."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value

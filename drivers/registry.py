@@ -7,6 +7,12 @@
 An adapter whose library did not import says so through ``is_usable()``, and ``create`` raises
 :class:`~drivers.errors.AdapterUnusable`: never a silent fallback to a simulator.
 
+Settings are checked in full by pydantic (:func:`drivers.schema.checked`), unless the caller
+passes ``checked_now=False`` because it checks them in full itself later, before any device is
+opened: the kiosk does so to show its first frame without importing pydantic. The settings are
+then made as they are (:func:`drivers.schema.made`), or checked in full at once when they are
+not of their fields' types.
+
 The built-in adapters are registered by name (``"drivers.camera.opencv_camera:OpencvCamera"``)
 and imported when first asked for: a kiosk imports OpenCV, pyscard or the decoders only when its
 config names an adapter that needs them (importing them all took a tenth of a second and
@@ -20,6 +26,7 @@ from typing import Any
 
 from drivers.base import AdapterSettings, Device
 from drivers.errors import AdapterUnusable
+from drivers.schema import Untrusted, checked, made
 
 FAMILIES = ("card_reader", "printer", "scanner", "camera")
 
@@ -69,18 +76,36 @@ class Registry:
         return found
 
     def parse_settings(self, family: str, kind: str, settings: Mapping[str, Any]) -> AdapterSettings:
-        """Validate settings for an adapter; raises pydantic's ValidationError."""
-        return self.adapter(family, kind).Settings.model_validate(dict(settings))
+        """Validate settings for an adapter in full; raises pydantic's ValidationError."""
+        return checked(self.adapter(family, kind).Settings, settings)
 
     def create(self, family: str, name: str, kind: str,
-               settings: Mapping[str, Any] | AdapterSettings | None = None) -> Device:
+               settings: Mapping[str, Any] | AdapterSettings | None = None, *,
+               checked_now: bool = True) -> Device:
+        """The adapter ``kind`` of ``family``, named ``name``, with ``settings`` (a table, or
+        settings already made). A table is checked in full (pydantic's ValidationError), unless
+        ``checked_now`` is false: then the caller must check it in full with
+        :meth:`parse_settings` before the device is opened."""
         cls = self.adapter(family, kind)
         usable, why = cls.is_usable()
         if not usable:
             raise AdapterUnusable(f"{family} adapter {kind!r} cannot be used here: {why}")
-        if not isinstance(settings, AdapterSettings):
-            settings = cls.Settings.model_validate(dict(settings or {}))
-        return cls(name, settings)
+        if isinstance(settings, AdapterSettings):
+            return cls(name, settings)
+        raw = dict(settings or {})
+        if checked_now:
+            return cls(name, checked(cls.Settings, raw))
+        try:
+            unchecked = made(cls.Settings, raw)
+        except Untrusted:  # not of the fields' types: the full check converts or names it
+            return cls(name, checked(cls.Settings, raw))
+        try:
+            return cls(name, unchecked)
+        except ValueError:
+            # An adapter that reads a setting as it is built (a printer's URI) refuses a value
+            # the full check would have refused: let that check name the setting instead.
+            checked(cls.Settings, raw)
+            raise
 
 
 BUILTIN: tuple[tuple[str, str, str], ...] = (

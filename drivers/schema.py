@@ -87,7 +87,10 @@ def checked(cls: type[T], raw: Mapping[str, Any] | T) -> T:
             adapter = _adapters[cls] = TypeAdapter(cls)
     if isinstance(raw, cls):
         raw = as_dict(raw)
-    return adapter.validate_python(dict(raw))  # type: ignore[no-any-return]
+    elif isinstance(raw, Mapping):
+        raw = dict(raw)
+    # Anything else (a list, a number) goes as it is, for pydantic to refuse by name.
+    return adapter.validate_python(raw)  # type: ignore[no-any-return]
 
 
 def as_dict(value: Any) -> dict[str, Any]:

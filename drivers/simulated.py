@@ -7,15 +7,15 @@ hardware error beats a person's error beats busy).
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from typing import ClassVar
-
-from pydantic import Field, field_validator
-from pydantic_core import PydanticCustomError
+from collections.abc import Callable
+from typing import Annotated, ClassVar
 
 from drivers.base import AdapterSettings, Device
 from drivers.errors import error_for
+from drivers.schema import Check, settings
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 #: Faults that every simulator can show, most serious first.
@@ -30,11 +30,30 @@ _SEVERITY = [DeviceStatus.NO_DEVICE, DeviceStatus.OFFLINE, DeviceStatus.HARDWARE
              DeviceStatus.USER_ERROR, DeviceStatus.BUSY, DeviceStatus.ONLINE]
 
 
+@settings
 class SimulatorSettings(AdapterSettings):
-    faults: list[str] = Field(default_factory=list)
+    faults: list[str] = dataclasses.field(default_factory=list)
     """Faults shown from the start, by name (see each simulator's ``FAULTS``)."""
-    latency_s: float = Field(default=0.0, ge=0.0, le=60.0)
+    latency_s: Annotated[float, Check(ge=0.0, le=60.0)] = 0.0
     """How long each operation takes, in seconds: for trying slow hardware."""
+
+
+def _known_faults(fault_names: list[str]) -> Callable[[list[str]], list[str]]:
+    """The check of a family's ``faults``: each one a fault the family can show."""
+
+    def check(value: list[str]) -> list[str]:
+        unknown = [f for f in value if f not in fault_names]
+        if unknown:
+            # Only ever run by a full check, so pydantic is already imported.
+            from pydantic_core import PydanticCustomError
+
+            raise PydanticCustomError(
+                "literal_error", "unknown fault {got}; expected one of {expected}",
+                {"expected": ", ".join(fault_names), "got": unknown[0]},
+            )
+        return value
+
+    return check
 
 
 class SimulatedDevice(Device):
@@ -44,23 +63,20 @@ class SimulatedDevice(Device):
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        fault_names = sorted(cls.FAULTS)
-
-        # Each family's settings refuse faults it cannot show, naming the ones it can.
-        class _Settings(cls.Settings):  # type: ignore[name-defined,misc]
-            @field_validator("faults")
-            @classmethod
-            def _known_faults(cls_, value: list[str]) -> list[str]:
-                unknown = [f for f in value if f not in fault_names]
-                if unknown:
-                    raise PydanticCustomError(
-                        "literal_error", "unknown fault {got}; expected one of {expected}",
-                        {"expected": ", ".join(fault_names), "got": unknown[0]},
-                    )
-                return value
-
-        _Settings.__name__ = _Settings.__qualname__ = f"{cls.__name__}Settings"
-        cls.Settings = _Settings
+        # Each family's settings refuse faults it cannot show, naming the ones it can: the
+        # family's settings class again, with that check on ``faults``. Built with type(), so
+        # that the annotation is the type itself and not text (a class statement here would
+        # make it text, under ``from __future__ import annotations``, naming a check that no
+        # module holds).
+        name = f"{cls.__name__}Settings"
+        family_settings = type(name, (cls.Settings,), {
+            "__module__": cls.__module__,
+            "__qualname__": name,
+            "__annotations__": {
+                "faults": Annotated[list[str], Check(after=_known_faults(sorted(cls.FAULTS)))]},
+            "faults": dataclasses.field(default_factory=list),
+        })
+        cls.Settings = settings(family_settings)
 
     def __init__(self, name: str, settings: SimulatorSettings | None = None) -> None:
         super().__init__(name, settings)

@@ -4,6 +4,10 @@ A device that could not be built (unknown kind, missing library) is kept as a pr
 state, so the screens show it and the technician mode explains it: never a crash, never a
 silent simulator in its place.
 
+The devices are built from their settings as they are, without pydantic (``checked_now=False``):
+the config's own check checks every device's settings in full, at load or, for ``huduma-kiosk
+run``, on a worker once the first frame is shown, and nothing is opened before it passes.
+
 Threads: ``open_all`` and ``probe_all`` block and run on a worker; ``on_device_event`` and the
 listeners' ``on_device_state_changed(family, state)`` run on the UI thread.
 """
@@ -38,11 +42,20 @@ class DeviceHub:
             elif family in enabled:
                 dev = enabled[family]
                 try:
-                    self.devices[family] = registry.create(family, family, dev.kind, dev.settings)
+                    self.devices[family] = registry.create(family, family, dev.kind,
+                                                           dev.settings, checked_now=False)
                 except DeviceError as err:
                     log.error("%s cannot be used: %s", family, err.detail)
                     self._states[family] = DeviceState(DeviceStatus.NO_DEVICE,
                                                        Reason.ADAPTER_UNUSABLE, err.detail)
+                except ValueError as err:
+                    # Settings the config's full check refuses (pydantic's ValidationError is
+                    # a ValueError), met here first when that check waits for the first frame:
+                    # it names them to the technician and stops the kiosk before anything opens.
+                    log.error("%s settings refused: %s", family, err)
+                    self._states[family] = DeviceState(DeviceStatus.NO_DEVICE,
+                                                       Reason.ADAPTER_UNUSABLE,
+                                                       "settings refused by the config check")
             else:
                 self._states[family] = NOT_FITTED
         for family, device in self.devices.items():

@@ -31,13 +31,11 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
-
-from pydantic import Field, field_validator
-from pydantic_core import PydanticCustomError
+from typing import Annotated, Any, ClassVar
 
 from drivers.base import AdapterSettings, module_usable
 from drivers.camera.base import Camera, Frame
+from drivers.schema import Check, settings
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 log = logging.getLogger(__name__)
@@ -90,28 +88,32 @@ def parse_source(value: str) -> Source:
     return Source(scheme, target)
 
 
+def _known_source(value: str) -> str:
+    """The check of the ``source`` setting, with its own error type for the technician."""
+    try:
+        parse_source(value)
+    except ValueError as err:
+        # Only ever run by a full check, so pydantic is already imported.
+        from pydantic_core import PydanticCustomError
+
+        raise PydanticCustomError("source_error", str(err)) from None
+    return value
+
+
+@settings
 class OpencvCameraSettings(AdapterSettings):
-    source: str
+    source: Annotated[str, Check(after=_known_source)]
     """Where frames come from: ``camera:N`` (device index N), ``file:PATH`` (a video file) or
     ``dir:PATH`` (a printf pattern such as ``seq/img_%03d.png``, or a folder of images read in
     name order)."""
-    fps: float = Field(default=30.0, gt=0, le=1000)
+    fps: Annotated[float, Check(gt=0, le=1000)] = 30.0
     """Frames per second handed on, at most. Files and sequences are played at this rate."""
-    width: int | None = Field(default=None, ge=16, le=8192)
+    width: Annotated[int | None, Check(ge=16, le=8192)] = None
     """Capture width asked of a camera, in pixels; None keeps the camera's own."""
-    height: int | None = Field(default=None, ge=16, le=8192)
+    height: Annotated[int | None, Check(ge=16, le=8192)] = None
     """Capture height asked of a camera, in pixels; None keeps the camera's own."""
     loop: bool = False
     """Start a file or sequence again at its end, instead of ending."""
-
-    @field_validator("source")
-    @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        try:
-            parse_source(value)
-        except ValueError as err:
-            raise PydanticCustomError("source_error", str(err)) from None
-        return value
 
     @property
     def parsed_source(self) -> Source:

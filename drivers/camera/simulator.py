@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import ClassVar
-
-from pydantic import Field
+from typing import Annotated, ClassVar
 
 from drivers.camera.base import Camera, Frame
+from drivers.schema import Check, settings
 from drivers.simulated import COMMON_FAULTS, SimulatedDevice, SimulatorSettings
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 
+@settings
 class SimulatedCameraSettings(SimulatorSettings):
-    width: int = Field(default=640, ge=16, le=4096)
+    width: Annotated[int, Check(ge=16, le=4096)] = 640
     """Frame width, in pixels."""
-    height: int = Field(default=480, ge=16, le=4096)
+    height: Annotated[int, Check(ge=16, le=4096)] = 480
     """Frame height, in pixels."""
-    fps: float = Field(default=15.0, gt=0, le=120)
+    fps: Annotated[float, Check(gt=0, le=120)] = 15.0
     """Frames per second at most."""
 
 

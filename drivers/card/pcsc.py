@@ -37,15 +37,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, ClassVar
-
-from pydantic import Field
+from typing import Annotated, Any, ClassVar
 
 from drivers.base import AdapterSettings
 from drivers.card.reader import CardReader
 from drivers.errors import (CardBadlyInserted, CardRemoved as CardRemovedError, DeviceBusy,
                             HardwareError, NoDevice)
 from drivers.events import CardInserted, CardRemoved
+from drivers.schema import Check, settings
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 try:
@@ -66,14 +65,15 @@ _MAX_RESPONSE_ROUNDS = 256
 """GET RESPONSE rounds before giving up on a card that never stops saying 61xx."""
 
 
+@settings
 class PcscCardReaderSettings(AdapterSettings):
     reader: str | None = None
     """A part of the reader's name, as pcscd lists it (``"ACR1252"``); None uses every reader
     and connects to the first one holding a card."""
-    poll_s: float = Field(default=0.5, gt=0.0, le=10.0)
+    poll_s: Annotated[float, Check(gt=0.0, le=10.0)] = 0.5
     """Longest single wait of the monitor inside pcscd, in seconds: how soon ``close()`` returns
     without a cancel and how often a stopped pcscd is tried again."""
-    connect_timeout_s: float = Field(default=5.0, gt=0.0, le=60.0)
+    connect_timeout_s: Annotated[float, Check(gt=0.0, le=60.0)] = 5.0
     """Longest wait, in seconds, for another program to let go of the card in ``connect()``,
     and for pcscd to answer a ``probe()``."""
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 import threading
 from typing import ClassVar, Protocol
 
-from pydantic import Field
-
 from drivers.card.reader import CardReader
 from drivers.errors import CardBadlyInserted, CardRemoved as CardRemovedError, NoDevice
 from drivers.events import CardInserted, CardRemoved
+from drivers.schema import settings
 from drivers.simulated import COMMON_FAULTS, SimulatedDevice, SimulatorSettings
 from drivers.status import DeviceState, DeviceStatus, Reason
 
@@ -45,10 +44,11 @@ class BlankCard:
         return b"\x6d\x00"
 
 
+@settings
 class SimulatedCardReaderSettings(SimulatorSettings):
     reader_name: str = "Huduma Simulated Reader 00 00"
     """The PC/SC-style name the reader shows."""
-    card_inserted: bool = Field(default=False)
+    card_inserted: bool = False
     """Start with a blank card in the reader."""
 
 

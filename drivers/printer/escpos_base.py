@@ -65,15 +65,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import ClassVar, Literal, NoReturn
+from typing import Annotated, ClassVar, Literal, NoReturn
 
 from escpos.constants import RT_STATUS, RT_STATUS_ONLINE, RT_STATUS_PAPER
-from pydantic import Field, field_validator
 
 from drivers.base import AdapterSettings
 from drivers.errors import CoverOpen, DeviceError, DeviceOffline, PaperOut, error_for
 from drivers.printer.base import PrinterProfile, ReceiptPrinter
 from drivers.printer.uri import PrinterAddress, parse_printer_uri
+from drivers.schema import Check, settings
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 log = logging.getLogger(__name__)
@@ -115,11 +115,24 @@ PRINT_START_S = 1.0
 CONFIRM_POLL_S = 0.1
 
 
-class EscposSettings(AdapterSettings):
-    address_types: ClassVar[tuple[type, ...]] = ()
-    """The URI schemes that this transport accepts (set by each transport)."""
+def uri_check(*address_types: type) -> Check:
+    """The check of the ``uri`` setting: a printer URI, and for a transport's settings, one of
+    the address types that transport drives (each transport declares ``uri`` again with its
+    own)."""
 
-    uri: str
+    def check(value: str) -> str:
+        address = parse_printer_uri(value)
+        if address_types and not isinstance(address, address_types):
+            raise ValueError(f"printer URI {value!r} is not for this adapter "
+                             f"(expected {address_types[0].__name__})")
+        return value
+
+    return Check(after=check)
+
+
+@settings
+class EscposSettings(AdapterSettings):
+    uri: Annotated[str, uri_check()]
     """Where the printer is: ``tcp://HOST[:PORT]``, ``usb://VID:PID`` or
     ``serial:///dev/DEVICE?baud=19200``."""
     paper_width_mm: Literal[58, 80] = 80
@@ -134,17 +147,8 @@ class EscposSettings(AdapterSettings):
     other makes copy it, not all of them), so a job counts as printed only once all of it came
     out. ``false`` for one that does not: its job counts as printed once sent, when the status
     asked just after is fine."""
-    timeout_s: float = Field(default=1.5, gt=0.0, le=30.0)
+    timeout_s: Annotated[float, Check(gt=0.0, le=30.0)] = 1.5
     """Longest wait, in seconds, for a connection or for one round of status requests."""
-
-    @field_validator("uri")
-    @classmethod
-    def _uri_for_this_transport(cls, value: str) -> str:
-        address = parse_printer_uri(value)
-        if cls.address_types and not isinstance(address, cls.address_types):
-            raise ValueError(f"printer URI {value!r} is not for this adapter "
-                             f"(expected {cls.address_types[0].__name__})")
-        return value
 
     @property
     def address(self) -> PrinterAddress:

@@ -16,16 +16,19 @@ Runs on whichever worker thread calls it; every connect and status round gives u
 from __future__ import annotations
 
 import socket
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from drivers.errors import DeviceOffline, NoDevice
-from drivers.printer.escpos_base import EscposPrinter, EscposSettings
+from drivers.printer.escpos_base import EscposPrinter, EscposSettings, uri_check
 from drivers.printer.uri import NetworkAddress
+from drivers.schema import settings
 from drivers.status import Reason
 
 
+@settings
 class EscposNetworkSettings(EscposSettings):
-    address_types: ClassVar[tuple[type, ...]] = (NetworkAddress,)
+    uri: Annotated[str, uri_check(NetworkAddress)]
+    """Where the printer is: ``tcp://HOST[:PORT]`` (port 9100 if left out)."""
 
 
 class EscposNetworkPrinter(EscposPrinter):

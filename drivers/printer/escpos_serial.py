@@ -12,12 +12,13 @@ Runs on whichever worker thread calls it; every status round gives up within ``t
 from __future__ import annotations
 
 import errno
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from drivers.base import module_usable
 from drivers.errors import DeviceOffline, NoDevice
-from drivers.printer.escpos_base import EscposPrinter, EscposSettings
+from drivers.printer.escpos_base import EscposPrinter, EscposSettings, uri_check
 from drivers.printer.uri import SerialAddress
+from drivers.schema import settings
 from drivers.status import Reason
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,8 +27,10 @@ if TYPE_CHECKING:  # pragma: no cover
 _ABSENT = {errno.ENOENT, errno.ENODEV, errno.ENXIO}
 
 
+@settings
 class EscposSerialSettings(EscposSettings):
-    address_types: ClassVar[tuple[type, ...]] = (SerialAddress,)
+    uri: Annotated[str, uri_check(SerialAddress)]
+    """Which port: ``serial:///dev/DEVICE?baud=19200&parity=N`` (19200 8N1 if left out)."""
 
 
 class EscposSerialPrinter(EscposPrinter):

@@ -12,25 +12,25 @@ Runs on whichever worker thread calls it.
 from __future__ import annotations
 
 import errno
-from typing import Any, ClassVar
-
-from pydantic import Field
+from typing import Annotated, Any, ClassVar
 
 from drivers.errors import DeviceOffline, NoDevice
-from drivers.printer.escpos_base import EscposPrinter, EscposSettings
+from drivers.printer.escpos_base import EscposPrinter, EscposSettings, uri_check
 from drivers.printer.uri import UsbAddress
+from drivers.schema import Check, settings
 from drivers.status import Reason
 
 #: Bulk reads ask for a whole packet: asking a USB device for less than it sends is an overflow.
 _PACKET = 64
 
 
+@settings
 class EscposUsbSettings(EscposSettings):
-    address_types: ClassVar[tuple[type, ...]] = (UsbAddress,)
-
-    in_ep: int = Field(default=0x82, ge=0x81, le=0x8F)
+    uri: Annotated[str, uri_check(UsbAddress)]
+    """Which printer: ``usb://VID:PID``, its vendor and product id in hex."""
+    in_ep: Annotated[int, Check(ge=0x81, le=0x8F)] = 0x82
     """The printer's bulk IN endpoint (0x82 on most Epson-compatible printers)."""
-    out_ep: int = Field(default=0x01, ge=0x01, le=0x0F)
+    out_ep: Annotated[int, Check(ge=0x01, le=0x0F)] = 0x01
     """The printer's bulk OUT endpoint."""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from drivers.printer.base import PrinterProfile, ReceiptPrinter
+from drivers.schema import settings
 from drivers.simulated import COMMON_FAULTS, SimulatedDevice, SimulatorSettings
 from drivers.status import DeviceState, DeviceStatus, Reason
 
@@ -26,6 +27,7 @@ class PrintedJob:
     data: bytes
 
 
+@settings
 class SimulatedPrinterSettings(SimulatorSettings):
     paper_width_mm: Literal[58, 80] = 80
     """Paper roll width, in millimetres."""

@@ -15,15 +15,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import ClassVar
-
-from pydantic import Field
+from typing import Annotated, ClassVar
 
 from drivers.base import AdapterSettings
 from drivers.camera.opencv_camera import OpencvCamera
 from drivers.events import CodeScanned
 from drivers.scanner.base import CodeScanner
 from drivers.scanner.decode import DecodePipeline
+from drivers.schema import Check, settings
 from drivers.status import DeviceState
 
 log = logging.getLogger(__name__)
@@ -51,14 +50,15 @@ class Debouncer:
         self._last_seen.clear()
 
 
+@settings
 class CameraScannerSettings(AdapterSettings):
     source: str = "camera:0"
     """The camera, as for the ``opencv`` camera: ``camera:N``, ``file:PATH`` or ``dir:PATH``."""
-    fps: float = Field(default=30.0, gt=0, le=120)
+    fps: Annotated[float, Check(gt=0, le=120)] = 30.0
     """Frames per second taken from the camera at most."""
-    gone_s: float = Field(default=1.0, gt=0, le=30)
+    gone_s: Annotated[float, Check(gt=0, le=30)] = 1.0
     """Seconds a code must be out of sight before showing it again counts as a new scan."""
-    max_side: int = Field(default=1280, ge=320, le=4096)
+    max_side: Annotated[int, Check(ge=320, le=4096)] = 1280
     """Frames larger than this (long side, pixels) are scaled down before decoding."""
 
 

@@ -20,13 +20,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import ClassVar
-
-from pydantic import Field
+from typing import Annotated, ClassVar
 
 from drivers.base import AdapterSettings, module_usable
 from drivers.events import CodeScanned
 from drivers.scanner.base import CodeScanner
+from drivers.schema import Check, settings
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 log = logging.getLogger(__name__)
@@ -63,10 +62,11 @@ class LineAssembler:
         self._chars.clear()
 
 
+@settings
 class KeyboardWedgeSettings(AdapterSettings):
-    max_gap_s: float = Field(default=0.1, gt=0, le=2)
+    max_gap_s: Annotated[float, Check(gt=0, le=2)] = 0.1
     """Longest pause between a scanner's characters, in seconds; slower typing is a person's."""
-    min_length: int = Field(default=4, ge=1, le=100)
+    min_length: Annotated[int, Check(ge=1, le=100)] = 4
     """Shorter lines are not codes."""
 
 
@@ -92,10 +92,11 @@ class KeyboardWedgeScanner(CodeScanner):
                                    raw=line.encode("utf-8", "replace")))
 
 
+@settings
 class SerialScannerSettings(AdapterSettings):
     url: str = "/dev/ttyACM0"
     """The serial port, or any pyserial URL (``socket://host:port``, ``loop://``)."""
-    baud: int = Field(default=9600, ge=300, le=921600)
+    baud: Annotated[int, Check(ge=300, le=921600)] = 9600
     """Bits per second."""
     encoding: str = "utf-8"
     """How the scanner encodes text."""

@@ -78,6 +78,13 @@ def test_the_full_check_names_the_field(raw: dict[str, Any], kind: str, loc: tup
     assert [(e["type"], e["loc"]) for e in info.value.errors()] == [(kind, loc)]
 
 
+@pytest.mark.parametrize("raw", [[("name", "x")], "name", 5])
+def test_the_full_check_refuses_what_is_not_a_table(raw: Any) -> None:
+    with pytest.raises(ValidationError) as info:
+        checked(Outer, raw)
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("dataclass_type", ())]
+
+
 _leaf = st.one_of(st.none(), st.booleans(), st.integers(-5, 100), st.floats(-1, 100),
                   st.text(max_size=8), st.lists(st.text(max_size=3), max_size=2))
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from drivers.camera.base import Frame
 from drivers.camera.opencv_camera import OpencvCamera
 from drivers.events import DeviceEvent, DeviceStatusChanged
+from drivers.schema import checked
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 FRAMES = 30
@@ -272,7 +273,7 @@ def test_a_missing_source_is_no_device_not_a_crash(media, cameras, source, detai
                                     "file:", "rtsp://10.0.0.5/stream", ""])
 def test_settings_refuse_an_unknown_source(source) -> None:
     with pytest.raises(ValidationError) as info:
-        OpencvCamera.Settings(source=source)
+        checked(OpencvCamera.Settings, {"source": source})
     error = info.value.errors()[0]
     assert error["loc"] == ("source",)
     assert error["type"] == "source_error"
@@ -281,17 +282,18 @@ def test_settings_refuse_an_unknown_source(source) -> None:
 
 def test_settings_message_names_the_forms() -> None:
     with pytest.raises(ValidationError) as info:
-        OpencvCamera.Settings(source="usb:0")
+        checked(OpencvCamera.Settings, {"source": "usb:0"})
     assert info.value.errors()[0]["msg"] == (
         "source must be camera:N, file:PATH or dir:PATH, got 'usb:0'")
 
 
 def test_settings_defaults() -> None:
-    settings = OpencvCamera.Settings(source="camera:0")
+    settings = checked(OpencvCamera.Settings, {"source": "camera:0"})
+    assert settings == OpencvCamera.Settings(source="camera:0")
     assert (settings.fps, settings.width, settings.height, settings.loop) == (
         30.0, None, None, False)
     with pytest.raises(ValidationError):
-        OpencvCamera.Settings(source="camera:0", fps=0)
+        checked(OpencvCamera.Settings, {"source": "camera:0", "fps": 0})
 
 
 # -- the live-camera paths, against a stand-in capture -------------------------------------

@@ -24,6 +24,7 @@ from drivers.printer.escpos_base import (PROCESS_ID_REQUEST, RT_CLEAR_BUFFERS,
 from drivers.printer.escpos_network import EscposNetworkPrinter
 from drivers.printer.escpos_serial import EscposSerialPrinter
 from drivers.printer.escpos_usb import EscposUsbPrinter
+from drivers.schema import checked, settings as settings_class
 from drivers.status import DeviceState, DeviceStatus, Reason
 
 ONLINE, OFFLINE, BUSY = DeviceStatus.ONLINE, DeviceStatus.OFFLINE, DeviceStatus.BUSY
@@ -108,6 +109,7 @@ def test_interleaved_replies_are_all_read_in_order(replies: list[tuple[str, obje
 
 
 # -- the work above the transport, against a scripted transport ----------------------------
+@settings_class
 class _ScriptedSettings(EscposSettings):
     pass
 
@@ -404,9 +406,13 @@ def test_job_bytes_are_never_logged(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_settings_refuse_a_uri_for_another_transport_and_give_the_profile() -> None:
     with pytest.raises(ValidationError, match="is not for this adapter"):
-        EscposNetworkPrinter.Settings(uri="usb://04b8:0e15")
+        checked(EscposNetworkPrinter.Settings, {"uri": "usb://04b8:0e15"})
     with pytest.raises(ValidationError, match="has no host"):
-        EscposNetworkPrinter.Settings(uri="tcp://")
+        checked(EscposNetworkPrinter.Settings, {"uri": "tcp://"})
+    for printer, uri in ((EscposUsbPrinter, "tcp://10.0.0.7"),
+                         (EscposSerialPrinter, "usb://04b8:0e15")):
+        with pytest.raises(ValidationError, match="is not for this adapter"):
+            checked(printer.Settings, {"uri": uri})
     settings = EscposNetworkPrinter.Settings(uri="tcp://10.0.0.7", paper_width_mm=58,
                                              native_qr=False, cutter=False)
     assert (settings.timeout_s, settings.confirms_printing) == (1.5, True)
