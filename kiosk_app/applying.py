@@ -43,14 +43,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from drivers.status import DeviceState
-from kiosk_app import contract
+from kiosk_app.api_terms import DocumentType, PaymentStatus
 from kiosk_app.config import KioskConfig
-from kiosk_app.contract import DocumentType, PaymentStatus
 from kiosk_app.forms import mask_number
 from kiosk_app.i18n import N_
+from kiosk_app.lazy import lazy_module
 from kiosk_app.outbox import NewRow, Outbox, OutboxError, OutboxStatus
 from kiosk_app.payments import PaymentView
 from kiosk_app.receipts.documents import receipt
@@ -61,7 +59,10 @@ from kiosk_app.receipts.spooler import PrintSpooler
 from kiosk_app.services import ServiceCatalogue
 
 if TYPE_CHECKING:
+    from kiosk_app import contract
     from kiosk_app.bootstrap import Kiosk
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,8 @@ def application_in(draft: Draft, service: contract.Service) -> contract.Applicat
         raise ApplyError("invalid", "the payment failed")
     answers = {name: text for name, value in draft.answers.items()
                if (text := answer_text(value)) is not None}
+    from pydantic import ValidationError
+
     try:
         return contract.ApplicationIn(
             reference=draft.reference, service_code=service.code,

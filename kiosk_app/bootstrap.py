@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from drivers.base import Device
 from drivers.registry import Registry, builtin_registry
 from kiosk_app import __version__
 from kiosk_app.backend import BackendClient
-from kiosk_app.contract import HeartbeatIn
 from kiosk_app.backend.delivery import Delivery
 from kiosk_app.backend.enrolment import Enroller
 from kiosk_app.clock import Clock, SystemClock
-from kiosk_app.config import KioskConfig
+from kiosk_app.config import ConfigError, KioskConfig, PendingCheck
 from kiosk_app.devices import DeviceHub
 from kiosk_app.events import EventQueue
 from kiosk_app.identity import IdentityReader
@@ -37,6 +36,9 @@ from kiosk_app.ui_dispatch import Dispatcher, ImmediateDispatcher
 from kiosk_app.ui_watch import UiWatch
 from kiosk_app.upkeep import Upkeep
 from kiosk_app.workers import Workers
+
+if TYPE_CHECKING:
+    from kiosk_app.contract import HeartbeatIn
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +63,39 @@ class Kiosk:
     upkeep: Upkeep
     sync: SyncWorker
     speaker: Speaker
+    config_check: PendingCheck | None = None
+    """The config's full check, when it was made at once (``huduma-kiosk run``): run first
+    by :meth:`start`'s worker, before anything is opened."""
     _started: bool = field(default=False, repr=False)
 
-    def start(self) -> None:
-        """Open the devices on a worker thread and let their events flow. Returns at once."""
+    def start(self, *, on_config_refused: Callable[[ConfigError], None] | None = None,
+              on_config_accepted: Callable[[], None] | None = None) -> None:
+        """Open the devices on a worker thread and let their events flow. Returns at once.
+        A config made at once is checked in full first: refused, nothing is opened and
+        ``on_config_refused`` hears why; accepted (or already checked), ``on_config_accepted``
+        is called. Both on the dispatcher's thread."""
         if self._started:
             return
         self._started = True
         self.devices.connect(self.events.put)
-        self.workers.submit(self._open_and_print)
+        self.workers.submit(self._open_and_print, on_config_refused, on_config_accepted)
 
-    def _open_and_print(self) -> None:
-        """Worker thread: open the devices, then print what a previous run left waiting; load
-        the kept catalogue, then keep in touch with the backend."""
+    def _open_and_print(self, on_config_refused: Callable[[ConfigError], None] | None,
+                        on_config_accepted: Callable[[], None] | None) -> None:
+        """Worker thread: check the config in full if that waits, open the devices, then print
+        what a previous run left waiting; load the kept catalogue, then keep in touch with the
+        backend."""
+        if self.config_check is not None:
+            try:
+                self.config_check.run(self.registry)
+            except ConfigError as err:
+                log.error("%s", err)
+                if on_config_refused is not None:
+                    self.dispatcher.call_soon(on_config_refused, err)
+                return
+            self.config_check = None
+        if on_config_accepted is not None:
+            self.dispatcher.call_soon(on_config_accepted)
         self.devices.open_all()
         self.spooler.start()
         self.services.load()
@@ -101,7 +123,8 @@ def build(config: KioskConfig, *,
           dispatcher: Dispatcher | None = None,
           registry: Registry | None = None,
           ui_watch: UiWatch | None = None,
-          speaker: Speaker | None = None) -> Kiosk:
+          speaker: Speaker | None = None,
+          config_check: PendingCheck | None = None) -> Kiosk:
     # An agent device in training mode runs with its own folder and the training backend.
     config = config.effective()
     clock = clock or SystemClock()
@@ -136,6 +159,8 @@ def build(config: KioskConfig, *,
 
     def heartbeat() -> HeartbeatIn:
         """Upkeep thread: what the fleet's operators see of this device."""
+        from kiosk_app.contract import HeartbeatIn
+
         waiting = outbox.summary(SYNC_KINDS)
         return HeartbeatIn(
             app_version=__version__,
@@ -165,4 +190,5 @@ def build(config: KioskConfig, *,
         upkeep=upkeep,
         sync=sync,
         speaker=speaker,
+        config_check=config_check,
     )

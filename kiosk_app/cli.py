@@ -14,6 +14,7 @@ import gc
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from kiosk_app.i18n import LANGUAGES
 from kiosk_app.logs import setup_logging
 
 if TYPE_CHECKING:
-    from kiosk_app.config import KioskConfig
+    from kiosk_app.config import KioskConfig, PendingCheck
 
 EXIT_OK, EXIT_DOWN, EXIT_USAGE = 0, 1, 2
 
@@ -37,21 +38,31 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_config(args: argparse.Namespace) -> KioskConfig:
-    from kiosk_app.config import DEFAULT_CONFIG_PATH, KioskConfig, load_config
+    """The config the command line names, checked in full."""
+    return _resolve_config(args, at_once=False)[0]
+
+
+def _resolve_config(args: argparse.Namespace, *,
+                    at_once: bool) -> tuple[KioskConfig, PendingCheck | None]:
+    """The config the command line names; ``at_once`` (``run``): made without pydantic, with
+    its full check to run after the first frame (kiosk_app/config.py, load_config_at_once)."""
+    from kiosk_app.config import (DEFAULT_CONFIG_PATH, KioskConfig, load_config,
+                                  load_config_at_once)
 
     path = args.config or (None if args.demo else Path(os.environ.get("HUDUMA_KIOSK_CONFIG",
                                                                       DEFAULT_CONFIG_PATH)))
+    pending = None
     if path is None:
         # The demo of an agent's device is a device of its own (its id, its agents).
         config = KioskConfig.demo_config(role=getattr(args, "role", None) or "kiosk")
     else:
-        config = load_config(path)
+        config, pending = load_config_at_once(path) if at_once else (load_config(path), None)
         if args.demo:
-            config = config.model_copy(update={"demo": True})
+            config = replace(config, demo=True)
     role = getattr(args, "role", None)
     if role:
-        config = config.model_copy(update={"role": role})
-    return config
+        config = replace(config, role=role)
+    return config, pending
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -61,7 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # the collector back on (screens/app.py, on_start); here it is on again whatever happens.
     gc.disable()
     try:
-        config = resolve_config(args)
+        config, pending = _resolve_config(args, at_once=True)
         setup_logging(args.log_level)
         # The one place the core reaches up into screens/, and only when asked to run the UI.
         from screens.launch import run_app
@@ -74,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if backend is not None:
             backend.start()
         try:
-            return run_app(config)
+            return run_app(config, config_check=pending)
         finally:
             if backend is not None:
                 backend.stop()
@@ -161,9 +172,9 @@ def runs_the_kiosk(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Reading the command line loads the config's schema (pydantic): objects for the whole run,
-    # which the cyclic collector need not walk while they are made. It is back on for every
-    # command but `run`, which keeps it off until its first screen is up (cmd_run).
+    # Start-up makes objects for the whole run, which the cyclic collector need not walk while
+    # they are made. It is back on for every command but `run`, which keeps it off until its
+    # first screen is up (cmd_run).
     gc.disable()
     from kiosk_app.config import ConfigError
 

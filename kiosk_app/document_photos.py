@@ -19,7 +19,8 @@ import logging
 import time
 from typing import Any
 
-from kiosk_app.contract import ATTACHMENT_MAX_BYTES
+from kiosk_app.api_terms import ATTACHMENT_MAX_BYTES
+
 
 log = logging.getLogger(__name__)
 

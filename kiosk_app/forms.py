@@ -27,11 +27,17 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from kiosk_app import contract
-from kiosk_app.contract import FieldKind, FormField
+from kiosk_app.api_terms import FieldKind
 from kiosk_app.i18n import N_, gettext_for
+from kiosk_app.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
+    from kiosk_app.contract import FormField
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 # The backend's forms of a number, a date, an email and a document number (sandbox/answers.py).
 _NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,6})?")

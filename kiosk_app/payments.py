@@ -24,12 +24,17 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from kiosk_app import contract
+from kiosk_app.api_terms import MpesaResult, PaymentStatus
 from kiosk_app.backend.client import BackendClient, BackendError, BackendUnavailable
-from kiosk_app.contract import MpesaResult, PaymentStatus
 from kiosk_app.i18n import N_
+from kiosk_app.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 log = logging.getLogger(__name__)
 

@@ -23,14 +23,18 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from pydantic import ValidationError
-
-from kiosk_app.files import write_atomically
 from kiosk_app.backend.client import BackendClient, BackendError
-from kiosk_app.contract import Catalogue, Service
+from kiosk_app.files import write_atomically
 from kiosk_app.i18n import N_
+from kiosk_app.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
+    from kiosk_app.contract import Catalogue, Service
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +104,12 @@ class ServiceCatalogue:
         """Read the kept copy; True when there is a usable one."""
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            catalogue = Catalogue.model_validate(raw["catalogue"])
+            catalogue = contract.Catalogue.model_validate(raw["catalogue"])
             etag = raw.get("etag")
             fetched = datetime.fromisoformat(raw["fetched_at"])
         except FileNotFoundError:
             return False
-        except (OSError, ValueError, KeyError, TypeError, ValidationError) as err:
+        except (OSError, ValueError, KeyError, TypeError) as err:  # pydantic's is a ValueError
             log.error("the kept catalogue %s is damaged (%s); set aside until the next download",
                       self.path, type(err).__name__)
             try:

@@ -42,7 +42,7 @@ from typing import Any
 
 from drivers.events import CardInserted, CardRemoved, CodeScanned, DeviceEvent
 from kiosk_app.clock import Clock
-from kiosk_app.contract import new_reference
+from kiosk_app.api_terms import new_reference
 from kiosk_app.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)

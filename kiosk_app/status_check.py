@@ -31,11 +31,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drivers.printer.base import ReceiptPrinter
+from kiosk_app.api_terms import ApplicationStatus, normalise_reference
 from kiosk_app.backend.client import BackendClient, BackendError, BackendUnavailable
 from kiosk_app.clock import NAIROBI, Clock
-from kiosk_app.contract import Application, ApplicationStatus, Text, normalise_reference
 from kiosk_app.i18n import N_, translator
 from kiosk_app.outbox import Outbox, OutboxStatus
 from kiosk_app.outbox.store import OutboxError
@@ -46,6 +47,9 @@ from kiosk_app.receipts.spooler import PrintSpooler
 from kiosk_app.receipts.token import ReceiptClaims
 from kiosk_app.scans import ReceiptScan, RefusedReceipt, interpret
 from kiosk_app.services import ServiceCatalogue
+
+if TYPE_CHECKING:
+    from kiosk_app.contract import Application, Text
 
 log = logging.getLogger(__name__)
 

@@ -21,15 +21,21 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from drivers.printer.base import ReceiptPrinter
-from kiosk_app import contract
 from kiosk_app.backend.client import BackendClient, BackendError, BackendUnavailable, NotEnrolled
 from kiosk_app.backend.enrolment import Enroller
 from kiosk_app.i18n import N_
+from kiosk_app.lazy import lazy_module
 from kiosk_app.receipts.documents import queue_ticket
 from kiosk_app.receipts.printing import print_now
 from kiosk_app.receipts.spooler import PrintSpooler
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 log = logging.getLogger(__name__)
 

@@ -20,14 +20,17 @@ import logging
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from kiosk_app import __version__, contract
+from kiosk_app import __version__
 from kiosk_app.backend.client import BackendClient, BackendError
 from kiosk_app.backend.enrolment import Enroller
 from kiosk_app.config import KioskConfig
 from kiosk_app.receipts.keys import DEVICE_KEY_FILE, DIRECTORY_FILE, DeviceKey, KeyDirectory, KeyFileError
 from kiosk_app.services import ServiceCatalogue
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
 
 log = logging.getLogger(__name__)
 

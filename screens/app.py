@@ -24,7 +24,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk_app.bootstrap import Kiosk, build
-from kiosk_app.config import KioskConfig
+from kiosk_app.config import ConfigError, KioskConfig, PendingCheck
 from kiosk_app.session import Session, SessionState
 from kiosk_app.ui_watch import UiWatch
 from screens.attract.attract import AttractPresenter, AttractView
@@ -119,12 +119,17 @@ class HudumaApp(App):
     """This role's screens (the agent role has its own: screens/agent_app.py)."""
     screen_for_state: dict[SessionState, str] = SCREEN_FOR_STATE
 
-    def __init__(self, config: KioskConfig, *, kiosk: Kiosk | None = None, **kwargs: Any) -> None:
+    def __init__(self, config: KioskConfig, *, kiosk: Kiosk | None = None,
+                 config_check: PendingCheck | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kiosk_config = config
         if kiosk is None:
             watch = UiWatch()
-            kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch)
+            kiosk = build(config, dispatcher=KivyDispatcher(watch), ui_watch=watch,
+                          config_check=config_check)
+        self.config_refused: ConfigError | None = None
+        """Why the config's full check refused it, after the first frame (screens/launch.py
+        raises it once the App has stopped)."""
         self.kiosk = kiosk
         self.tr = Translator(kiosk.session.language)
         self.tr.fbind("_", self._look_changed)
@@ -297,9 +302,16 @@ class HudumaApp(App):
         # the keys, ask the backend and enrol: done before the first frame, their Python held
         # the UI thread's drawing of it (one interpreter lock). Nothing the attract screen
         # does waits for them (tests/screens/test_startup.py).
-        self.kiosk.start()
-        self.banner_presenter.refresh()
+        self.kiosk.start(on_config_refused=self._config_refused,
+                         on_config_accepted=self.banner_presenter.refresh)
         self._make_views_ahead()
+
+    def _config_refused(self, err: ConfigError) -> None:
+        """The config's full check, run after the first frame, refused it: the kiosk stops as
+        it would have at once (nothing was opened), and `huduma-kiosk run` says why in both
+        languages with exit status 2."""
+        self.config_refused = err
+        self.stop()
 
     def on_stop(self) -> None:
         for event in getattr(self, "_clock_events", []):

@@ -1,10 +1,16 @@
 """Starting the touch screen: window settings first, then the App (which creates the window)."""
 from __future__ import annotations
 
-from kiosk_app.config import KioskConfig
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk_app.config import KioskConfig, PendingCheck
 
 
-def run_app(config: KioskConfig) -> int:
+def run_app(config: KioskConfig, *, config_check: PendingCheck | None = None) -> int:
+    """Run the touch screen until it is stopped. ``config_check``: the config's full check,
+    run once the first frame is up; a refusal stops the App and is raised here
+    (:class:`~kiosk_app.config.ConfigError`)."""
     from screens.window import configure
 
     configure(config)
@@ -16,11 +22,11 @@ def run_app(config: KioskConfig) -> int:
     if config.role == "agent":
         from screens.agent_app import AgentApp
 
-        app = AgentApp(config)
+        app = AgentApp(config, config_check=config_check)
     else:
         from screens.app import HudumaApp
 
-        app = HudumaApp(config)
+        app = HudumaApp(config, config_check=config_check)
 
     def stop(signum: int, _frame: object) -> None:
         # Runs between bytecodes on the main thread; stop at the next frame, cleanly.
@@ -29,4 +35,6 @@ def run_app(config: KioskConfig) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     app.run()
+    if app.config_refused is not None:
+        raise app.config_refused
     return 0

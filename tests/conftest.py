@@ -7,6 +7,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,8 @@ def config_for_tests(data_dir: Path, **changes: object) -> KioskConfig:
     """The demo's settings with this run's own data folder, and a backend address of its own
     where nothing listens (a demo sandbox on the default port is never met by a test)."""
     config = KioskConfig.demo_config(data_dir=data_dir)
-    backend = config.backend.model_copy(update={"url": f"http://127.0.0.1:{closed_port()}"})
-    return config.model_copy(update={"backend": backend, **changes})
+    backend = replace(config.backend, url=f"http://127.0.0.1:{closed_port()}")
+    return replace(config, backend=backend, **changes)
 
 
 @pytest.fixture

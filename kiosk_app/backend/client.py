@@ -27,17 +27,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
-from kiosk_app import contract
-from kiosk_app.contract import Paths, Problem, Text
+from kiosk_app.api_terms import IDEMPOTENCY_HEADER, Paths
+from kiosk_app.lazy import lazy_module
 
 if TYPE_CHECKING:
     import requests
+    from pydantic import BaseModel
+
+    from kiosk_app import contract
+    from kiosk_app.contract import Problem, Text
+else:
+    # The bodies (pydantic) load with the first call, on a worker: the kiosk builds its client
+    # before its first frame, which waits for none of that (kiosk_app/lazy.py).
+    contract = lazy_module("kiosk_app.contract")
 
 log = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -156,7 +162,7 @@ class BackendClient:
         url = f"{self.base_url}{path}"
         sent_headers = dict(headers or {})
         if idempotency_key is not None:
-            sent_headers[contract.IDEMPOTENCY_HEADER] = idempotency_key
+            sent_headers[IDEMPOTENCY_HEADER] = idempotency_key
         if auth:
             token = self._token
             if token is None:
@@ -303,6 +309,8 @@ class GarbledAnswer(BackendError):
 
 
 def _parse(model: type[M], response: requests.Response, path: str) -> M:
+    from pydantic import ValidationError
+
     try:
         return model.model_validate_json(response.content)
     except ValidationError as err:
@@ -311,9 +319,11 @@ def _parse(model: type[M], response: requests.Response, path: str) -> M:
 
 
 def _error_from(response: requests.Response, path: str) -> BackendError:
+    from pydantic import ValidationError
+
     problem = None
     try:
-        problem = Problem.model_validate_json(response.content)
+        problem = contract.Problem.model_validate_json(response.content)
     except ValidationError:
         pass
     detail = f"HTTP {response.status_code} from {path}"

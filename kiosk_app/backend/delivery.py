@@ -27,15 +27,20 @@ Blocking (network): runs on the sync worker's thread.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from pydantic import BaseModel, ValidationError
-
-from kiosk_app import contract
 from kiosk_app.backend.client import BackendClient, BackendError
 from kiosk_app.backend.enrolment import Enroller
 from kiosk_app.config import KioskConfig
+from kiosk_app.lazy import lazy_module
 from kiosk_app.outbox.store import OutboxRow
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from kiosk_app import contract
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,8 @@ class Delivery:
             self.on_delivered(row, answer)
 
     def _sender(self, row: OutboxRow) -> Callable[[], BaseModel]:
+        from pydantic import ValidationError
+
         key = row.idempotency_key
         payload: dict[str, Any] = row.payload
         try:

@@ -20,13 +20,18 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from kiosk_app.files import write_atomically
-from kiosk_app import contract
 from kiosk_app.backend.client import BackendClient, NotEnrolled
 from kiosk_app.config import KioskConfig
+from kiosk_app.lazy import lazy_module
 from kiosk_app.receipts.keys import DEVICE_KEY_FILE, DeviceKey
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 log = logging.getLogger(__name__)
 

@@ -10,20 +10,22 @@ hands over to the UI thread.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.factory import Factory
 from kivy.metrics import sp
 from kivy.properties import BooleanProperty, ListProperty, OptionProperty, StringProperty
 from kivy.utils import escape_markup
 
-from kiosk_app import contract
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.documents import money
 from kiosk_app.services import NO_CATALOGUE
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
 from screens.widgets.button_pool import ButtonPool
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
 
 CHOOSE = N_("Choose a service")
 FIND = N_("Find a service")

@@ -11,7 +11,7 @@ UI thread throughout, but for the outbox write.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.metrics import dp
 from kivy.graphics import Color, Ellipse, Line
@@ -21,12 +21,17 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.widget import Widget
 
-from kiosk_app import contract
 from kiosk_app.applying import queue_feedback
 from kiosk_app.i18n import N_
+from kiosk_app.lazy import lazy_module
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
 from screens.theme import Themed
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.graphics.texture import Texture
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
@@ -26,8 +26,7 @@ from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, Obj
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 
-from kiosk_app import contract
-from kiosk_app.contract import FieldKind
+from kiosk_app.api_terms import FieldKind
 from kiosk_app.devices import DeviceState
 from kiosk_app.document_photos import take_document_photo
 from kiosk_app.forms import NO, YES, FormDraft, check_photo
@@ -36,6 +35,9 @@ from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
 from screens.theme import Themed
 from screens.widgets.button_pool import ButtonPool
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
 
 PROGRESS = N_("Question {number} of {count}")
 OPTIONAL = N_("You may leave this question out.")

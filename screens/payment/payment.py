@@ -34,22 +34,27 @@ import logging
 import math
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.clock import Clock
 from kivy.properties import NumericProperty, OptionProperty, StringProperty
 
-from kiosk_app import contract
+from kiosk_app.api_terms import PaymentStatus
 from kiosk_app.backend.client import BackendError
-from kiosk_app.contract import PaymentStatus
 from kiosk_app.i18n import N_
 from kiosk_app import payments
+from kiosk_app.lazy import lazy_module
 from kiosk_app.payments import EXPLANATIONS, MpesaPayment
 from kiosk_app.receipts.documents import money
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's phone pad
 from screens.widgets.timeout import COUNTDOWN as SESSION_COUNTDOWN
+
+if TYPE_CHECKING:
+    from kiosk_app import contract
+else:
+    contract = lazy_module("kiosk_app.contract")  # pydantic, on first use (kiosk_app/lazy.py)
 
 log = logging.getLogger(__name__)
 

@@ -17,18 +17,20 @@ Threads: every method runs on the UI thread; the backend and the printer are ask
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, OptionProperty, StringProperty
 
-from kiosk_app.contract import Ticket
 from kiosk_app.i18n import N_
 from kiosk_app.services import NO_CATALOGUE
 from kiosk_app.session import Session, SessionState, WipeReason
 from kiosk_app.speech import Utterance
 from kiosk_app.tickets import OFFLINE, NoTicket, TicketTaker, new_key, print_ticket
 from screens.base import Presenter, View, action
+
+if TYPE_CHECKING:
+    from kiosk_app.contract import Ticket
 
 YOUR_NUMBER = N_("Your number")
 YOU_ARE_NEXT = N_("You are next.")

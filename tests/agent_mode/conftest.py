@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -39,11 +40,11 @@ def agent_config(data_dir: Path, sandbox: SandboxServer | None = None,
     its backend (or a closed port: no backend at all)."""
     config = config_for_tests(data_dir, role="agent", device_id=DEVICE_ID, demo=False)
     if sandbox is not None:
-        config = config.model_copy(update={"backend": config.backend.model_copy(update={
-            "url": sandbox.url, "enrolment_code": sandbox.enrolment_code, "timeout_s": 3.0})})
+        config = replace(config, backend=replace(
+        config.backend, url=sandbox.url, enrolment_code=sandbox.enrolment_code, timeout_s=3.0))
     if isinstance(changes.get("agent"), dict):
         changes["agent"] = AgentConfig(**changes["agent"])  # type: ignore[arg-type]
-    return config.model_copy(update=changes)
+    return replace(config, **changes)
 
 
 def keep_catalogue(config: KioskConfig) -> None:

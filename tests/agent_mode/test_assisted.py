@@ -5,6 +5,7 @@ cash limits, and training mode's marks and its books kept apart."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -147,8 +148,8 @@ def test_cash_waits_within_the_offline_limits_and_the_room_comes_back_once_sent(
         desk.kiosk.close()
 
     # The network back (the same device, its backend answering): once sent, the room is back.
-    online = offline.model_copy(update={"backend": offline.backend.model_copy(
-        update={"url": agent_sandbox.url})})
+    online = replace(offline, backend=replace(offline.backend, 
+        url=agent_sandbox.url))
     desk = make_desk(online, clock=clock)
     try:
         assert send_all(desk).pending == 0

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sqlite3
 import time
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -62,8 +63,8 @@ def make_kiosk(tmp_path: Path, printer: SimulatedPrinter,
                sandbox: SandboxServer | None = None) -> Kiosk:
     config = config_for_tests(tmp_path / "data")
     if sandbox is not None:
-        config = config.model_copy(update={"backend": config.backend.model_copy(update={
-            "url": sandbox.url, "enrolment_code": sandbox.enrolment_code, "timeout_s": 3.0})})
+        config = replace(config, backend=replace(
+        config.backend, url=sandbox.url, enrolment_code=sandbox.enrolment_code, timeout_s=3.0))
     kiosk = build(config, printer=printer)
     if sandbox is None:  # the catalogue as the kiosk keeps it, from the sandbox's seed
         path = config.data_dir / CATALOGUE_FILE

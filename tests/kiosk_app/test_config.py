@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import re
+import typing
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -67,7 +70,7 @@ settings = { fps = 0, colour = true }
     assert lines == [
         "  - role: expected one of 'kiosk', 'agent', got 'kisok'",
         "  - device_id: expected text of the form ^[A-Z0-9][A-Z0-9-]{2,31}$, got 'ksk 1'",
-        "  - backend: not accepted: url must start with http:// or https://",
+        "  - backend.url: not accepted: must start with http:// or https://",
         "  - time_limits.idle_s: expected a number, got 'soon'",
         "  - time_limits.warning_s: expected a value of at least 20.0, got 5",
         "  - devices.printer.kind: expected one of escpos-network, escpos-serial, escpos-usb, "
@@ -111,12 +114,14 @@ def test_readme_documents_every_setting() -> None:
 
     def fields(model: type, prefix: str = "") -> set[str]:
         out = set()
-        for name, info in model.model_fields.items():
-            annotation = info.annotation
-            if isinstance(annotation, type) and hasattr(annotation, "model_fields") and name != "devices":
-                out |= fields(annotation, f"{prefix}{name}.")
-            elif name != "devices":
-                out.add(prefix + name)
+        hints = typing.get_type_hints(model)
+        for f in dataclasses.fields(model):
+            if not f.init or f.name == "devices":
+                continue
+            if dataclasses.is_dataclass(hints[f.name]):
+                out |= fields(hints[f.name], f"{prefix}{f.name}.")
+            else:
+                out.add(prefix + f.name)
         return out
 
     expected = fields(KioskConfig) | {"devices.<family>.kind", "devices.<family>.enabled",
@@ -124,7 +129,8 @@ def test_readme_documents_every_setting() -> None:
     documented |= set(re.findall(r"^\| `(devices\.<family>\.[a-z_]+)` \|", readme, flags=re.M))
     assert expected - documented == set()
     # Every setting of the top level has its docstring in the source.
-    assert set(KioskConfig.model_fields) <= set(_field_docstrings("KioskConfig"))
+    assert {f.name for f in dataclasses.fields(KioskConfig) if f.init} <= set(
+        _field_docstrings("KioskConfig"))
 
 
 def _field_docstrings(class_name: str) -> dict[str, str]:
@@ -163,9 +169,9 @@ training_backend_url = "http://127.0.0.1:9999"
     assert running.backend.enrolment_code == "HUDUMA-DEMO"
     assert running.effective() is running and running.effective().data_dir == running.data_dir
     # Without training, and in the kiosk role, the settings are run as they are.
-    real = config.model_copy(update={"agent": config.agent.model_copy(update={"training": False})})
+    real = replace(config, agent=replace(config.agent, training=False))
     assert real.effective() is real and not real.training
-    kiosk = config.model_copy(update={"role": "kiosk"})
+    kiosk = replace(config, role="kiosk")
     assert kiosk.effective() is kiosk and not kiosk.training
     assert KioskConfig.demo_config(role="agent", data_dir=tmp_path).training  # a demo's slips
 
@@ -180,4 +186,96 @@ lockout = 5
         "  - agent.lockout: unknown setting (check its spelling)",
     ]
     assert refusal(write(tmp_path, '[agent]\ntraining_backend_url = "ftp://sandbox"\n')) == [
-        "  - agent: not accepted: training_backend_url must start with http:// or https://"]
+        "  - agent.training_backend_url: not accepted: must start with http:// or https://"]
+
+
+# -- `huduma-kiosk run`: made at once, checked in full after the first frame -------------------
+
+FULL_FILE = """
+role = "agent"
+device_id = "AGT-0042"
+language = "sw"
+data_dir = "/var/lib/huduma-kiosk"
+[backend]
+url = "https://kiosk-api.example.go.ke"
+timeout_s = 4
+enrolment_code = "ABCDEFGH"
+[time_limits]
+idle_s = 90
+agent_warning_s = 45.5
+[display]
+orientation = "landscape"
+fullscreen = true
+speech_volume = 120
+[identity]
+csca_dir = "/etc/huduma-kiosk/csca"
+card_attempts = 2
+[agent]
+offline_limit_cents = 500000
+training = true
+training_enrolment_code = "TRAINING-1"
+[devices.printer]
+kind = "escpos-network"
+settings = { uri = "tcp://10.0.0.7:9100" }
+[devices.camera]
+enabled = false
+"""
+
+
+def test_a_file_made_at_once_is_the_file_checked_in_full(tmp_path: Path) -> None:
+    from kiosk_app.config import load_config_at_once
+
+    path = write(tmp_path, FULL_FILE)
+    config, pending = load_config_at_once(path)
+    assert pending is not None and config == load_config(path)
+    assert isinstance(config.backend.timeout_s, float) and config.identity.csca_dir == Path(
+        "/etc/huduma-kiosk/csca")
+    assert config.effective().data_dir == Path("/var/lib/huduma-kiosk/training")
+    pending.run()  # refuses nothing
+
+
+def test_a_bound_broken_is_refused_by_the_check_after_as_it_would_be_at_once(
+        tmp_path: Path) -> None:
+    from kiosk_app.config import load_config_at_once
+
+    path = write(tmp_path, '[time_limits]\nidle_s = 5\n[devices.printer]\n'
+                           'settings = { latency_s = 99, faults = ["paper_out"] }\n')
+    config, pending = load_config_at_once(path)
+    assert pending is not None and config.time_limits.idle_s == 5.0
+    with pytest.raises(ConfigError) as later:
+        pending.run()
+    assert later.value.bilingual() == refusal_error(path).bilingual()
+    assert "time_limits.idle_s" in later.value.render("en")
+    assert "devices.printer.settings.latency_s" in later.value.render("en")
+
+
+@pytest.mark.parametrize("text", [
+    '[backend]\ntimeout_s = "5"\n',       # a number in quotes: taken, as load_config takes it
+    '[display]\nfullscreen = "yes"\n',
+])
+def test_a_value_in_another_form_is_checked_in_full_at_once(tmp_path: Path, text: str) -> None:
+    from kiosk_app.config import load_config_at_once
+
+    path = write(tmp_path, text)
+    assert load_config_at_once(path) == (load_config(path), None)
+
+
+@pytest.mark.parametrize("text", [
+    '[backend]\ntimeout_s = "soon"\n',
+    'role = "kisok"\n',
+    '[agent]\nlockout = 5\n',              # a setting misspelt
+    'display = 3\n',
+])
+def test_a_value_of_the_wrong_type_is_checked_in_full_at_once(tmp_path: Path, text: str) -> None:
+    from kiosk_app.config import load_config_at_once
+
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as at_once:
+        load_config_at_once(path)
+    assert at_once.value.bilingual() == refusal_error(path).bilingual()
+
+
+def refusal_error(path: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return info.value

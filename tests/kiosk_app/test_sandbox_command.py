@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ def test_advance_moves_an_application_and_explains_a_refusal(sandbox_factory) ->
 
 def demo_config(tmp_path: Path, url: str) -> KioskConfig:
     config = KioskConfig.demo_config(data_dir=tmp_path / "data")
-    return config.model_copy(update={"backend": config.backend.model_copy(update={"url": url})})
+    return replace(config, backend=replace(config.backend, url=url))
 
 
 def test_demo_mode_starts_a_sandbox_when_none_answers_and_stops_it(tmp_path: Path) -> None:
@@ -144,8 +145,8 @@ def test_demo_mode_leaves_a_backend_that_answers_or_is_not_on_loopback(
         sandbox: SandboxServer, tmp_path: Path) -> None:
     assert DemoBackend.for_config(demo_config(tmp_path, sandbox.url)) is None
     assert DemoBackend.for_config(demo_config(tmp_path, "http://192.0.2.10:8765")) is None
-    not_demo = demo_config(tmp_path, f"http://127.0.0.1:{free_port()}").model_copy(
-        update={"demo": False})
+    not_demo = replace(demo_config(tmp_path, f"http://127.0.0.1:{free_port()}"), 
+        demo=False)
     assert DemoBackend.for_config(not_demo) is None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -51,9 +52,10 @@ class Kiosk:
     """The parts a status check uses, with a data folder and a device id of their own."""
 
     def __init__(self, data_dir: Path, url: str, code: str | None) -> None:
-        self.config = KioskConfig.demo_config(data_dir=data_dir).model_copy(update={
-            "device_id": f"KSK-T{uuid.uuid4().hex[:8].upper()}",
-            "backend": BackendConfig(url=url, timeout_s=3.0, enrolment_code=code)})
+        self.config = replace(
+            KioskConfig.demo_config(data_dir=data_dir),
+            device_id=f"KSK-T{uuid.uuid4().hex[:8].upper()}",
+            backend=BackendConfig(url=url, timeout_s=3.0, enrolment_code=code))
         self.client = BackendClient(url, timeout_s=3.0, backoff_s=0.01)
         self.outbox = Outbox(data_dir / "outbox.sqlite3")
         self.services = ServiceCatalogue(data_dir / CATALOGUE_FILE)

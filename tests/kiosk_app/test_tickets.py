@@ -3,6 +3,7 @@ number), refused or out of reach with words that leave a way on, printed or not 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,8 +31,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 
 
 def taker_for(url: str, data_dir: Path, code: str | None) -> TicketTaker:
-    config = KioskConfig.demo_config(data_dir=data_dir).model_copy(update={
-        "backend": BackendConfig(url=url, timeout_s=3.0, enrolment_code=code)})
+    config = replace(KioskConfig.demo_config(data_dir=data_dir),
+                     backend=BackendConfig(url=url, timeout_s=3.0, enrolment_code=code))
     client = BackendClient(url, timeout_s=3.0, backoff_s=0.01)
     return TicketTaker(client, Enroller(config, client))
 

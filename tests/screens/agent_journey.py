@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,11 @@ PERSON = ("Juma Otieno Barasa", "23456789", "17/05/1985")
 def agent_live_config(tmp_path: Path, sandbox: Any, **changes: object) -> KioskConfig:
     """An agent device (simulated devices, not a demo) with the sandbox as its backend."""
     config = config_for_tests(tmp_path / "data", role="agent", device_id=DEVICE_ID, demo=False)
-    config = config.model_copy(update={"backend": config.backend.model_copy(update={
-        "url": sandbox.url, "enrolment_code": sandbox.enrolment_code, "timeout_s": 3.0})})
+    config = replace(config, backend=replace(
+        config.backend, url=sandbox.url, enrolment_code=sandbox.enrolment_code, timeout_s=3.0))
     if isinstance(changes.get("agent"), dict):
         changes["agent"] = AgentConfig(**changes["agent"])  # type: ignore[arg-type]
-    return config.model_copy(update=changes)
+    return replace(config, **changes)
 
 
 def agent_offline_config(tmp_path: Path, sandbox: Any, **changes: object) -> KioskConfig:
@@ -48,7 +49,7 @@ def agent_offline_config(tmp_path: Path, sandbox: Any, **changes: object) -> Kio
     config = config_for_tests(tmp_path / "data", role="agent", device_id=DEVICE_ID, demo=False)
     if isinstance(changes.get("agent"), dict):
         changes["agent"] = AgentConfig(**changes["agent"])  # type: ignore[arg-type]
-    config = config.model_copy(update=changes)
+    config = replace(config, **changes)
     keep_enrolment(config, sandbox)
     keep_catalogue(config)
     return config
@@ -57,9 +58,9 @@ def agent_offline_config(tmp_path: Path, sandbox: Any, **changes: object) -> Kio
 def training_config(tmp_path: Path, sandbox: Any) -> KioskConfig:
     """An agent device in training mode, with the sandbox as its training backend."""
     config = config_for_tests(tmp_path / "data", role="agent", device_id=DEVICE_ID, demo=False)
-    return config.model_copy(update={"agent": AgentConfig(
+    return replace(config, agent=AgentConfig(
         training=True, training_backend_url=sandbox.url,
-        training_enrolment_code=sandbox.enrolment_code)})
+        training_enrolment_code=sandbox.enrolment_code))
 
 
 @pytest.fixture

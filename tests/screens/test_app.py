@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -221,8 +222,8 @@ def test_the_banner_says_what_waits_to_be_sent_until_the_backend_has_it(  # noqa
     from tests.kiosk_app.backend.applications import application, simple_services
 
     config = config_for_tests(tmp_path / "data")
-    config = config.model_copy(update={"backend": config.backend.model_copy(
-        update={"enrolment_code": "HUDUMA-TEST", "timeout_s": 2.0})})
+    config = replace(config, backend=replace(config.backend, 
+        enrolment_code="HUDUMA-TEST", timeout_s=2.0))
     ui = make_ui(config)
     kiosk = ui.app.kiosk
     seed = Path(__file__).resolve().parents[2] / "sandbox" / "seed" / "catalogue.json"

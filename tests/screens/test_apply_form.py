@@ -5,6 +5,7 @@ with the simulated camera), the review, confirming, and the time limit running o
 through a form."""
 from __future__ import annotations
 
+from dataclasses import replace
 from tests.screens.conftest import assert_ui_budget
 
 import json
@@ -28,9 +29,8 @@ PERSON = ("Sample Applicant Tester", "23456789", "01/01/1990")
 def live_config(data_dir: Path, sandbox: Any, **changes: object) -> KioskConfig:
     """The test kiosk's settings with the sandbox as its backend."""
     config = config_for_tests(data_dir, **changes)
-    backend = config.backend.model_copy(update={"url": sandbox.url,
-                                               "enrolment_code": sandbox.enrolment_code})
-    return config.model_copy(update={"backend": backend})
+    backend = replace(config.backend, url=sandbox.url, enrolment_code=sandbox.enrolment_code)
+    return replace(config, backend=backend)
 
 
 def to_catalogue(ui: Any, language: str = "english", *, wait: bool = True) -> None:
@@ -257,8 +257,8 @@ def test_the_time_limit_running_out_in_the_middle_of_a_form_leaves_nothing(  # n
         make_ui, tmp_path: Path, sandbox, screenshots_dir: Path) -> None:
     clock = ManualClock()
     config = live_config(tmp_path / "data", sandbox)
-    config = config.model_copy(update={"time_limits": config.time_limits.model_copy(
-        update={"idle_s": 60, "warning_s": 30})})
+    config = replace(config, time_limits=replace(config.time_limits,
+        idle_s=60, warning_s=30))
     ui = make_ui(config, size=LANDSCAPE, clock=clock)
     to_catalogue(ui)
     view = ui.screen
@@ -340,8 +340,8 @@ def test_a_document_photographed_with_the_camera_goes_with_the_application(  # n
 def test_when_the_camera_does_not_work_an_optional_photo_is_left_out_and_a_required_one_leads_back(  # noqa: ANN001, E501
         make_ui, tmp_path: Path, sandbox) -> None:
     config = live_config(tmp_path / "data", sandbox)
-    config = config.model_copy(update={"devices": config.devices.model_copy(update={
-        "camera": config.devices.camera.model_copy(update={"settings": {"faults": ["no_device"]}})})})
+    config = replace(config, devices=replace(config.devices, camera=replace(
+        config.devices.camera, settings={"faults": ["no_device"]})))
     ui = make_ui(config, size=PORTRAIT)
     to_catalogue(ui)
     view = ui.screen

@@ -7,6 +7,7 @@ The steps before the payment (catalogue, form, review) are set up through the se
 transitions in most tests here; the whole journey, card to thank-you by touches, is the last."""
 from __future__ import annotations
 
+from dataclasses import replace
 from tests.screens.conftest import assert_ui_budget
 
 import json
@@ -39,8 +40,8 @@ PENDING_HEADING = "Check your phone and enter your M-Pesa PIN"
 
 def live_config(tmp_path: Path, sandbox):  # noqa: ANN001, ANN201
     config = config_for_tests(tmp_path / "data")
-    return config.model_copy(update={"backend": config.backend.model_copy(update={
-        "url": sandbox.url, "enrolment_code": sandbox.enrolment_code, "timeout_s": 3.0})})
+    return replace(config, backend=replace(
+        config.backend, url=sandbox.url, enrolment_code=sandbox.enrolment_code, timeout_s=3.0))
 
 
 def offline_config(tmp_path: Path):  # noqa: ANN201

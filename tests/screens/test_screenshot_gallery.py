@@ -8,6 +8,7 @@ both orientations, is checked on every test run by test_touch_targets.py."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,8 @@ def test_screenshot_gallery_in_both_languages_and_orientations(  # noqa: ANN001
 def test_screenshot_gallery_in_high_contrast(  # noqa: ANN001
         make_ui, tmp_path: Path, sandbox_factory, screenshots_dir: Path) -> None:
     config = live_config(tmp_path, sandbox_factory())
-    config = config.model_copy(update={"display": config.display.model_copy(
-        update={"high_contrast": True}).model_copy()})
+    config = replace(config, display=replace(config.display, 
+        high_contrast=True))
     ui = make_ui(config, size=PORTRAIT)
     assert ui.app.theme.high_contrast
     for name in every_screen(ui, "en"):

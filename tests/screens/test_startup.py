@@ -89,6 +89,10 @@ DEFERRED_MODULES = (
     "agent_mode.commands", "kiosk_app.backend_commands", "kiosk_app.card_commands",
     "kiosk_app.outbox_commands", "kiosk_app.printer_commands", "kiosk_app.receipt_commands",
     "kiosk_app.sandbox_command", "kiosk_app.scan_commands",
+    # pydantic: the config and the devices' settings are made at once and checked in full on a
+    # worker after the first frame (drivers/schema.py); the API's bodies load with their first
+    # use (kiosk_app/lazy.py)
+    "pydantic", "pydantic_core", "kiosk_app.contract",
 )
 """Modules that `huduma-kiosk run` has not loaded when its first frame is shown."""
 
@@ -184,3 +188,32 @@ def test_the_first_touch_is_served_while_the_kiosk_is_still_starting(  # noqa: A
         release.set()
     ui.wait_until(lambda: ui.kiosk.devices.state("card_reader").status is DeviceStatus.ONLINE)
     ui.wait_until(lambda: ui.kiosk.devices.state("printer").status is DeviceStatus.ONLINE)
+
+
+def test_a_config_refused_by_its_full_check_stops_the_kiosk_before_anything_opens(
+        tmp_path: Path) -> None:
+    """`huduma-kiosk run` makes its config at once and checks it in full on a worker after the
+    first frame (kiosk_app/config.py, load_config_at_once). A value out of its bounds is
+    refused then as it would have been before the window: both languages, exit status 2, and
+    no device, outbox or backend touched."""
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'data_dir = "{data}"\n[backend]\nurl = "http://192.0.2.1:9"\n'
+                      '[display]\nfullscreen = false\n[time_limits]\nidle_s = 5\n'
+                      '[devices.printer]\nsettings = { latency_s = 99 }\n')
+    env = {**os.environ, "HOME": str(tmp_path), "KIVY_HOME": str(tmp_path / "kivy"),
+           "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    run = subprocess.run([sys.executable, "-m", "kiosk_app", "run", "--demo", "--config",
+                          str(config)], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 2, run.stderr[-3000:]
+    assert "first interactive frame" in run.stderr
+    assert "time_limits.idle_s: expected a value of at least 10" in run.stderr
+    assert "devices.printer.settings.latency_s" in run.stderr
+    assert f"Mipangilio katika {config} imekataliwa:" in run.stderr, run.stderr[-2000:]
+    assert not (data / "outbox.sqlite3").exists()

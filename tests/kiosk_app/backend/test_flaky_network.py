@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from kiosk_app.backend.client import BackendClient
@@ -26,9 +27,9 @@ def test_every_submission_is_accepted_exactly_once_through_a_flaky_network(
     rng = random.Random(6)
     bodies = [application(rng.choice(services)) for _ in range(SUBMISSIONS)]
     with FlakyProxy(("127.0.0.1", sandbox.port), seed=11, delay_s=1.2) as proxy:
-        config = KioskConfig.demo_config(data_dir=tmp_path).model_copy(update={
-            "backend": BackendConfig(url=proxy.url, timeout_s=0.8,
-                                     enrolment_code=sandbox.enrolment_code)})
+        config = replace(KioskConfig.demo_config(data_dir=tmp_path),
+                         backend=BackendConfig(url=proxy.url, timeout_s=0.8,
+                                     enrolment_code=sandbox.enrolment_code))
         # The client tries each call once: the worker's back-off is what is being tested.
         client = BackendClient(proxy.url, timeout_s=0.8, attempts=1)
         deliver = make_delivery(config, client)

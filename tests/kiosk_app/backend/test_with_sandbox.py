@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from tests.sandbox_fixtures import SandboxServer
 def config_for(sandbox: SandboxServer, data_dir: Path, **changes: object) -> KioskConfig:
     config = KioskConfig.demo_config(data_dir=data_dir)
     backend = BackendConfig(url=sandbox.url, timeout_s=3.0, enrolment_code=sandbox.enrolment_code)
-    return config.model_copy(update={"backend": backend, **changes})
+    return replace(config, **{"backend": backend, **changes})
 
 
 def catalogue_of(sandbox: SandboxServer) -> contract.Catalogue:
@@ -63,8 +64,8 @@ def test_enrolment_is_kept_private_and_reused(sandbox: SandboxServer, tmp_path: 
 def test_a_wrong_enrolment_code_is_refused_in_both_languages(
         sandbox: SandboxServer, tmp_path: Path) -> None:
     config = config_for(sandbox, tmp_path)
-    config = config.model_copy(update={"backend": config.backend.model_copy(
-        update={"enrolment_code": "NOT-THE-CODE"})})
+    config = replace(config, backend=replace(config.backend, 
+        enrolment_code="NOT-THE-CODE"))
     with pytest.raises(BackendError) as caught:
         Enroller(config, BackendClient(sandbox.url)).ensure()
     assert caught.value.message is not None and caught.value.message.sw != caught.value.message.en
@@ -74,7 +75,7 @@ def test_a_wrong_enrolment_code_is_refused_in_both_languages(
 def test_with_no_code_and_no_enrolment_the_device_waits_for_a_technician(
         sandbox: SandboxServer, tmp_path: Path) -> None:
     config = config_for(sandbox, tmp_path)
-    config = config.model_copy(update={"backend": BackendConfig(url=sandbox.url)})
+    config = replace(config, backend=BackendConfig(url=sandbox.url))
     with pytest.raises(NotEnrolled) as caught:
         Enroller(config, BackendClient(sandbox.url)).ensure()
     assert caught.value.retryable  # rows wait in the outbox; none is failed for it
