@@ -243,6 +243,7 @@ class Session:
         self._state = S.SIGN_IN if role == "agent" else S.ATTRACT
         self.data = SessionData(language=default_language)
         self._listeners: list[object] = []
+        self._last_listeners: list[object] = []
         self._phase = TimerPhase.OFF
         self._last_activity = clock.monotonic()
         self._warned_at = 0.0
@@ -251,17 +252,33 @@ class Session:
         self.card_attempts = card_attempts
 
     # -- listeners --------------------------------------------------------------------------
-    def add_listener(self, listener: object) -> None:
-        self._listeners.append(listener)
+    def add_listener(self, listener: object, *, last: bool = False) -> None:
+        """``listener`` hears the session's events (``on_session_state_changed`` and the rest,
+        each if it has it), in the order added; with ``last``, after every other listener,
+        those added later included (the App, which shows the screen its presenter has made
+        ready). A listener added while an event is told hears that event too (a screen's
+        presenter made when its screen is about to show: screens/app.py)."""
+        (self._last_listeners if last else self._listeners).append(listener)
 
     def remove_listener(self, listener: object) -> None:
-        self._listeners.remove(listener)
+        if listener in self._last_listeners:
+            self._last_listeners.remove(listener)
+        else:
+            self._listeners.remove(listener)
 
     def _notify(self, method: str, *args: object) -> None:
-        for listener in list(self._listeners):
-            fn = getattr(listener, method, None)
-            if fn is not None:
-                fn(self, *args)
+        told: set[int] = set()
+        while waiting := [listener for listener in self._listeners if id(listener) not in told]:
+            for listener in waiting:
+                told.add(id(listener))
+                self._tell(listener, method, args)
+        for listener in list(self._last_listeners):
+            self._tell(listener, method, args)
+
+    def _tell(self, listener: object, method: str, args: tuple[object, ...]) -> None:
+        fn = getattr(listener, method, None)
+        if fn is not None:
+            fn(self, *args)
 
     # -- state ------------------------------------------------------------------------------
     @property

@@ -39,6 +39,7 @@ from screens.cash_float.cash_float import FloatPresenter, FloatView
 from screens.charge.charge import ChargePresenter, ChargeView
 from screens.consent.consent import ConsentPresenter, ConsentView
 from screens.day_end.day_end import DayEndPresenter, DayEndView
+from screens.lazy_views import ScreenRef
 from screens.receipt.receipt import ReceiptView
 from screens.shift.shift import ShiftPresenter, ShiftView
 from screens.sign_in.sign_in import SignInPresenter, SignInView
@@ -47,7 +48,7 @@ from screens.widgets.training_band import TrainingBand
 
 S = SessionState
 
-AGENT_SCREENS: dict[str, tuple[type[View], type[Presenter]]] = {
+AGENT_SCREENS: dict[str, ScreenRef | tuple[type[View], type[Presenter]]] = {
     "sign_in": (SignInView, SignInPresenter),
     "shift": (ShiftView, ShiftPresenter),
     "agent_home": (AgentHomeView, AgentHomePresenter),

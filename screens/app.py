@@ -11,7 +11,9 @@ session's time limit. It holds no domain logic.
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,31 +29,14 @@ from kiosk_app.bootstrap import Kiosk, build
 from kiosk_app.config import ConfigError, KioskConfig, PendingCheck
 from kiosk_app.session import Session, SessionState
 from kiosk_app.ui_watch import UiWatch
-from screens.attract.attract import AttractPresenter, AttractView
 from screens.base import Presenter, View
-from screens.card_reading.card_reading import CardReadingPresenter, CardReadingView
-from screens.card_unlock.card_unlock import CardUnlockPresenter, CardUnlockView
-from screens.catalogue.catalogue import CataloguePresenter, CatalogueView
 from screens.dispatch import KivyDispatcher
 from screens.frame_watch import FrameWatch
-from screens.form.form import FormPresenter, FormView
-from screens.feedback.feedback import FeedbackPresenter, FeedbackView
-from screens.home.home import HomePresenter, HomeView
 from screens.i18n import FollowingTranslator, Translator
 from screens.idle import IdleWork
-from screens.lazy_views import BuildAhead, LazyViews, nearest_first
-from screens.identify.identify import IdentifyPresenter, IdentifyView
-from screens.identity_confirm.identity_confirm import IdentityConfirmPresenter, IdentityConfirmView
-from screens.payment.payment import PaymentPresenter, PaymentView
-from screens.receipt.receipt import ReceiptPresenter, ReceiptView
-from screens.submitting.submitting import SubmittingPresenter, SubmittingView
-from screens.thank_you.thank_you import ThankYouPresenter, ThankYouView
-from screens.queue_ticket.queue_ticket import QueueTicketPresenter, QueueTicketView
-from screens.review.review import ReviewPresenter, ReviewView
-from screens.status_check.status_check import StatusCheckPresenter, StatusCheckView
-from screens.typed_identity.typed_identity import TypedIdentityPresenter, TypedIdentityView
+from screens.lazy_views import (BuildAhead, LazyPresenters, LazyViews, ScreenRef,
+                                nearest_first, screen_classes)
 from screens.theme import FollowingTheme, Theme
-from screens.unavailable.unavailable import UnavailablePresenter, UnavailableView
 from screens.widgets import common  # noqa: F401  (the shared widgets' classes, before their kv)
 from screens.widgets.access import AccessPresenter, SpeechBar
 from screens.widgets.banner import DeviceBanner, DeviceBannerPresenter
@@ -60,26 +45,14 @@ from screens.widgets.timeout import TimeoutPresenter, TimeoutWarning
 
 log = logging.getLogger(__name__)
 
-#: The screens, by name: each view with its presenter (KivyMD-style screen registry).
-SCREENS: dict[str, tuple[type[View], type[Presenter]]] = {
-    "attract": (AttractView, AttractPresenter),
-    "home": (HomeView, HomePresenter),
-    "identify": (IdentifyView, IdentifyPresenter),
-    "card_unlock": (CardUnlockView, CardUnlockPresenter),
-    "card_reading": (CardReadingView, CardReadingPresenter),
-    "identity_confirm": (IdentityConfirmView, IdentityConfirmPresenter),
-    "typed_identity": (TypedIdentityView, TypedIdentityPresenter),
-    "unavailable": (UnavailableView, UnavailablePresenter),
-    "payment": (PaymentView, PaymentPresenter),
-    "submitting": (SubmittingView, SubmittingPresenter),
-    "receipt": (ReceiptView, ReceiptPresenter),
-    "feedback": (FeedbackView, FeedbackPresenter),
-    "thank_you": (ThankYouView, ThankYouPresenter),
-    "catalogue": (CatalogueView, CataloguePresenter),
-    "form": (FormView, FormPresenter),
-    "review": (ReviewView, ReviewPresenter),
-    "status_check": (StatusCheckView, StatusCheckPresenter),
-    "queue_ticket": (QueueTicketView, QueueTicketPresenter),
+#: The screens, by name: each view with its presenter (KivyMD-style screen registry), imported
+#: when the screen is first needed (screens/lazy_views.py, ScreenRef: ``screens/<name>/<name>.py``
+#: holds ``<Name>View`` and ``<Name>Presenter``).
+SCREENS: dict[str, ScreenRef | tuple[type[View], type[Presenter]]] = {
+    name: ScreenRef.named(name) for name in (
+        "attract", "home", "identify", "card_unlock", "card_reading", "identity_confirm",
+        "typed_identity", "unavailable", "payment", "submitting", "receipt", "feedback",
+        "thank_you", "catalogue", "form", "review", "status_check", "queue_ticket")
 }
 #: Which screen shows each session state; states with no screen of their own yet say so.
 SCREEN_FOR_STATE: dict[SessionState, str] = {
@@ -115,7 +88,7 @@ def _load_kv(path: Path) -> None:
 
 class HudumaApp(App):
     title = "Huduma Kiosk"
-    screens: dict[str, tuple[type[View], type[Presenter]]] = SCREENS
+    screens: dict[str, ScreenRef | tuple[type[View], type[Presenter]]] = SCREENS
     """This role's screens (the agent role has its own: screens/agent_app.py)."""
     screen_for_state: dict[SessionState, str] = SCREEN_FOR_STATE
 
@@ -140,7 +113,9 @@ class HudumaApp(App):
         # and the work that waits for quiet frames (screens/idle.py).
         self.frame_watch = FrameWatch(kiosk.ui_watch)
         self.idle = IdleWork(watch=kiosk.ui_watch, frames=self.frame_watch)
-        self.presenters: dict[str, Presenter] = {}
+        self.presenters: LazyPresenters = LazyPresenters(self.screens, self._make_presenter)
+        """Each screen's presenter: the first screen's with the first frame, the others
+        together after it (screens/lazy_views.py)."""
         self._first_frame_shown = False
         self.views: LazyViews = LazyViews(self.screens, self._make_view)
         """Each screen's view, built the first time it is needed (screens/lazy_views.py)."""
@@ -174,10 +149,6 @@ class HudumaApp(App):
         # Ahead of the presenters: a screen's view is built before its presenter hears of the
         # state that shows it. Views are built when first needed (screens/lazy_views.py).
         self.kiosk.session.add_listener(BuildAhead(self._view_to_show))
-        for name, (_view_cls, presenter_cls) in self.screens.items():
-            presenter = self.make_presenter(presenter_cls)
-            presenter.screen_name = name
-            self.presenters[name] = presenter
         root.add_widget(self.manager)
         # "Cancel", always in the same place, with a confirmation before anything is lost.
         bar_presenter = SessionBarPresenter(self.kiosk, self.tr)
@@ -185,23 +156,32 @@ class HudumaApp(App):
         root.add_widget(self.session_bar)
         self.cancel_confirmation = CancelConfirmation(tr=self.tr, theme=self.theme,
                                                       presenter=bar_presenter)
-        # The card read's progress, from the worker that reads, to the reading screen.
-        self.presenters["card_unlock"].progress_listeners.append(
-            self.presenters["card_reading"].show_progress)
-
         timeout_presenter = TimeoutPresenter(self.kiosk, self.tr)
         self.timeout_warning = TimeoutWarning(tr=self.tr, theme=self.theme)
         self.timeout_warning.presenter = timeout_presenter
         self._timeout_presenter = timeout_presenter
 
-        self.kiosk.session.add_listener(self)
+        # After every presenter, those made later included: a screen is shown once its
+        # presenter has made it ready.
+        self.kiosk.session.add_listener(self, last=True)
         first = self.screen_for(self.kiosk.session.state)
+        self.presenters.make_one(first)
         self.views[first]  # noqa: B018  (built now: the one screen the first frame shows)
         self.manager.current = first
         return root
 
+    def _make_presenter(self, name: str) -> Presenter:
+        presenter_cls = screen_classes(self.screens[name])[1]
+        presenter = self.make_presenter(presenter_cls)
+        presenter.screen_name = name
+        if name == "card_unlock" and "card_reading" in self.screens:
+            # The card read's progress, from the worker that reads, to the reading screen.
+            reading = self.presenters.make_one("card_reading")
+            presenter.progress_listeners.append(reading.show_progress)
+        return presenter
+
     def _make_view(self, name: str) -> View:
-        view_cls = self.screens[name][0]
+        view_cls = screen_classes(self.screens[name])[0]
         _load_kv(view_cls.kv_path())
         # Each view has a translator and a theme of its own, which follow the App's: the
         # screen on show at once, the others in quiet frames (_look_changed).
@@ -212,12 +192,23 @@ class HudumaApp(App):
         return view
 
     def _make_next_view(self) -> bool:
-        """An idle step (screens/idle.py): one more view, nearest screens first, until every
-        screen within :data:`VIEWS_WITHIN` touches of the session's state has its view. Runs
-        after the first frame and after each move. (A view is built whole, in one quiet frame:
-        4 to 30 ms of work on Mesa's software renderer.)"""
+        """An idle step (screens/idle.py), one piece of work per quiet frame, after the first
+        frame and after each move: first each screen's module, imported nearest first; then
+        every presenter, together; then one more view, nearest screens first, until every screen
+        within :data:`VIEWS_WITHIN` touches of the session's state has its view. (A view is
+        built whole, in one quiet frame: 4 to 30 ms of work on Mesa's software renderer.)"""
         order = nearest_first(self.kiosk.session.state, self.kiosk.session.transitions,
-                              self.screen_for, within=VIEWS_WITHIN)
+                              self.screen_for, within=None if not self.presenters.all_made()
+                              else VIEWS_WITHIN)
+        if not self.presenters.all_made():
+            waiting = [ref for name in order + list(self.screens)
+                       if isinstance(ref := self.screens.get(name), ScreenRef)
+                       and ref.module not in sys.modules]
+            if waiting:
+                importlib.import_module(waiting[0].module)
+            else:
+                self.presenters.make_all()
+            return True
         name = self.views.next_to_make(order)
         if name is None:
             return False

@@ -1,4 +1,4 @@
-"""The screens' views, each built the first time it is needed.
+"""The screens' views and presenters, each made when it is first needed.
 
 Building every view before the first frame held the kiosk's start for about half a second
 (``benchmarks/startup.py``: the widgets of 18 screens, and every label's texture in the first
@@ -15,6 +15,10 @@ A view is built before its presenter hears of the state that shows it: :class:`B
 the session's listener *before* the presenters, so a view that follows its presenter's events
 (``presenter.bind(on_page=...)``) misses none of them.
 
+The screens' modules are imported the same way (:class:`ScreenRef`): the first frame imports
+its own screen's only, and the presenters of the others are made together after it
+(:class:`LazyPresenters`).
+
 UI thread throughout.
 
     views = LazyViews(SCREENS, make)     # make(name) -> the view, added to the manager
@@ -23,8 +27,39 @@ UI thread throughout.
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class ScreenRef:
+    """A screen's view and presenter classes, by where they are: imported when the screen is
+    first needed. The App's first frame imports only its first screen's module; the others,
+    with the core modules only they use (applying, forms, payments, status checks, tickets),
+    follow in the quiet frames after it (some 20 ms of the start, benchmarks/startup.py)."""
+
+    module: str
+    view: str
+    presenter: str
+
+    @classmethod
+    def named(cls, name: str) -> ScreenRef:
+        """The screen ``name`` where screens keep theirs: ``screens/<name>/<name>.py``, with
+        ``<Name>View`` and ``<Name>Presenter`` (``card_unlock``: ``CardUnlockView``)."""
+        title = name.title().replace("_", "")
+        return cls(f"screens.{name}.{name}", f"{title}View", f"{title}Presenter")
+
+    def classes(self) -> tuple[type, type]:
+        found = importlib.import_module(self.module)
+        return getattr(found, self.view), getattr(found, self.presenter)
+
+
+def screen_classes(entry: ScreenRef | tuple[type, type]) -> tuple[type, type]:
+    """A registry entry's (view class, presenter class): a :class:`ScreenRef` is imported now,
+    a pair of classes is itself."""
+    return entry.classes() if isinstance(entry, ScreenRef) else entry
 
 
 class LazyViews(Mapping[str, Any]):
@@ -90,3 +125,43 @@ class BuildAhead:
 
     def on_session_state_changed(self, session: Any, old: Any, new: Any) -> None:
         self._view_for_state(new)
+
+
+class LazyPresenters(Mapping[str, Any]):
+    """Every screen's presenter by name. The App makes its first screen's with the first frame
+    (:meth:`make_one`); the others are made together, in the registry's order, the first time
+    any of them is asked for: in a quiet frame after the first, or by the touch that needs one
+    sooner. Made together, they hear the session in the order they always have."""
+
+    def __init__(self, names: Iterable[str], make: Callable[[str], Any]) -> None:
+        self._names = list(names)
+        self._make = make
+        self._made: dict[str, Any] = {}
+
+    def make_one(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = self._make(name)
+        return self._made[name]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._made:
+            self.make_all()
+        return self._made[name]
+
+    def make_all(self) -> None:
+        for each in self._names:
+            self.make_one(each)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def made(self, name: str) -> bool:
+        return name in self._made
+
+    def all_made(self) -> bool:
+        return len(self._made) == len(self._names)

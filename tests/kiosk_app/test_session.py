@@ -337,3 +337,30 @@ def test_the_kiosk_role_has_no_agent(session: Session) -> None:
     assert session.state is S.ATTRACT and session.agent_number is None
     with pytest.raises(ValueError):
         Session(clock=ManualClock(), idle_s=60, warning_s=30, role="teller")
+
+
+def test_listeners_hear_in_order_those_added_while_telling_too_and_the_last_after_all(
+        session: Session) -> None:
+    """The App listens last, so that a screen is shown once its presenter has made it ready;
+    a presenter made while the session tells of the state that shows its screen (screens/app.py
+    makes them when first needed) hears that state too."""
+    heard: list[str] = []
+
+    class Listener:
+        def __init__(self, name: str, adds: object = None) -> None:
+            self.name, self.adds = name, adds
+
+        def on_session_state_changed(self, _session: Session, _old: object, new: object) -> None:
+            heard.append(f"{self.name}:{new.value}")  # type: ignore[attr-defined]
+            if self.adds is not None:
+                session.add_listener(self.adds)
+                self.adds = None
+
+    session.add_listener(Listener("app"), last=True)
+    session.add_listener(Listener("ahead", adds=Listener("made-late")))
+    session.add_listener(Listener("presenter"))
+    session.start("en")
+    assert heard == ["ahead:home", "presenter:home", "made-late:home", "app:home"]
+    heard.clear()
+    session.go(S.IDENTIFY)
+    assert heard == ["ahead:identify", "presenter:identify", "made-late:identify", "app:identify"]

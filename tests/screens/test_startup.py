@@ -93,6 +93,11 @@ DEFERRED_MODULES = (
     # worker after the first frame (drivers/schema.py); the API's bodies load with their first
     # use (kiosk_app/lazy.py)
     "pydantic", "pydantic_core", "kiosk_app.contract",
+    # the other screens, and what only they use: imported in the quiet frames after the first
+    # (screens/lazy_views.py, ScreenRef)
+    "screens.home.home", "screens.payment.payment", "screens.form.form",
+    "screens.status_check.status_check", "kiosk_app.applying", "kiosk_app.payments",
+    "kiosk_app.status_check", "kiosk_app.tickets", "kiosk_app.forms",
 )
 """Modules that `huduma-kiosk run` has not loaded when its first frame is shown."""
 
@@ -217,3 +222,19 @@ def test_a_config_refused_by_its_full_check_stops_the_kiosk_before_anything_open
     assert "devices.printer.settings.latency_s" in run.stderr
     assert f"Mipangilio katika {config} imekataliwa:" in run.stderr, run.stderr[-2000:]
     assert not (data / "outbox.sqlite3").exists()
+
+
+def test_screens_are_found_by_name_and_their_presenters_made_together() -> None:
+    from screens.lazy_views import LazyPresenters, ScreenRef
+
+    ref = ScreenRef.named("card_unlock")
+    assert ref == ScreenRef("screens.card_unlock.card_unlock", "CardUnlockView",
+                            "CardUnlockPresenter")
+    view_cls, presenter_cls = ref.classes()
+    assert (view_cls.__name__, presenter_cls.__name__) == ("CardUnlockView", "CardUnlockPresenter")
+
+    made: list[str] = []
+    presenters = LazyPresenters(["a", "b", "c"], lambda name: made.append(name) or name.upper())
+    assert presenters.make_one("a") == "A" and made == ["a"] and not presenters.all_made()
+    assert presenters["c"] == "C" and made == ["a", "b", "c"]  # the rest together, in order
+    assert presenters.all_made() and presenters["b"] == "B" and made == ["a", "b", "c"]
