@@ -173,25 +173,30 @@ def start_sandbox(port: int, folder: Path, env: dict[str, str]) -> subprocess.Po
     raise RuntimeError("the sandbox did not start")
 
 
-def import_profile(env: dict[str, str], config: Path) -> None:
-    """Where our start-up's import time goes, by top-level package (cumulative)."""
-    code = ("import sys; from kiosk_app.cli import main; import kiosk_app.bootstrap, "
-            "kiosk_app.demo_backend; from screens.window import configure; "
-            "from kiosk_app.config import load_config; configure(load_config(sys.argv[1])); "
-            "import screens.app")
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code, str(config)],
-                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120).stderr
+def import_profile(argv: list[str], env: dict[str, str]) -> None:
+    """Where our start-up's import time goes up to its first frame, by top-level package (each
+    module's own time; ``python -X importtime`` on ``argv`` itself)."""
+    proc = subprocess.Popen([argv[0], "-X", "importtime", *argv[1:]], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
     totals: dict[str, int] = {}
-    for line in out.splitlines():
-        if not line.startswith("import time:") or "|" not in line:
-            continue
-        own, _cumulative, name = line[len("import time:"):].split("|")
-        if not own.strip().isdigit():
-            continue  # the header
-        top = name.strip().split(".")[0]
-        totals[top] = totals.get(top, 0) + int(own)
-    print(f"import time of our start-up: {sum(totals.values()) / 1000:.0f} ms; by package "
-          "(ms, each module's own time):")
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if MARK in line:
+                break
+            if not line.startswith("import time:") or "|" not in line:
+                continue
+            own, _cumulative, name = line[len("import time:"):].split("|")
+            if not own.strip().isdigit():
+                continue  # the header
+            top = name.strip().split(".")[0]
+            totals[top] = totals.get(top, 0) + int(own)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    print(f"import time of our start-up to its first frame: {sum(totals.values()) / 1000:.0f} ms;"
+          " by package (ms, each module's own time):")
     for name, us in sorted(totals.items(), key=lambda kv: -kv[1])[:15]:
         print(f"  {name:<24}{us / 1000:>8.0f}")
 
@@ -231,7 +236,14 @@ def main() -> int:
             whole.append(measure([sys.executable, "-m", "kiosk_app", "run", "--demo", "--config",
                                   str(fresh)], env, ROOT))
         if args.profile:
-            import_profile(env, config)
+            profiled = free_port()
+            sandbox = start_sandbox(profiled, folder, env)
+            try:
+                import_profile([sys.executable, "-m", "kiosk_app", "run", "--demo", "--config",
+                                str(kiosk_config(folder / "profiled", profiled))], env)
+            finally:
+                sandbox.terminate()
+                sandbox.wait(timeout=20)
 
     def med(rows: list[tuple[float, int, int]], i: int) -> float:
         return statistics.median(row[i] for row in rows)
