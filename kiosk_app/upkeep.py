@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from kiosk_app import __version__
 from kiosk_app.backend.client import BackendClient, BackendError
 from kiosk_app.backend.enrolment import Enroller
 from kiosk_app.config import KioskConfig
