@@ -127,41 +127,23 @@ class BuildAhead:
         self._view_for_state(new)
 
 
-class LazyPresenters(Mapping[str, Any]):
+class LazyPresenters(LazyViews):
     """Every screen's presenter by name. The App makes its first screen's with the first frame
     (:meth:`make_one`); the others are made together, in the registry's order, the first time
     any of them is asked for: in a quiet frame after the first, or by the touch that needs one
     sooner. Made together, they hear the session in the order they always have."""
 
-    def __init__(self, names: Iterable[str], make: Callable[[str], Any]) -> None:
-        self._names = list(names)
-        self._make = make
-        self._made: dict[str, Any] = {}
-
     def make_one(self, name: str) -> Any:
-        if name not in self._made:
-            self._made[name] = self._make(name)
-        return self._made[name]
+        return super().__getitem__(name)
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._names:
-            raise KeyError(name)
-        if name not in self._made:
+        if name in self._names and not self.made(name):
             self.make_all()
-        return self._made[name]
+        return super().__getitem__(name)
 
     def make_all(self) -> None:
         for each in self._names:
             self.make_one(each)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def made(self, name: str) -> bool:
-        return name in self._made
 
     def all_made(self) -> bool:
         return len(self._made) == len(self._names)
