@@ -31,8 +31,11 @@ Language = Literal["en", "sw"]
 
 
 def _http_url(url: str) -> str:
+    """A backend's address: http or https (runs only under the full check, with pydantic)."""
     if not url.startswith(("http://", "https://")):
-        raise ValueError("must start with http:// or https://")
+        from pydantic_core import PydanticCustomError
+
+        raise PydanticCustomError("url_scheme", "must start with http:// or https://")
     return url
 
 
@@ -317,6 +320,7 @@ _PYDANTIC_MESSAGES = {
     "less_than": N_("expected a value below {expected}, got {got}"),
     "less_than_equal": N_("expected a value of at most {expected}, got {got}"),
     "path_type": N_("expected a folder path, got {got}"),
+    "url_scheme": N_("expected an address that starts with http:// or https://, got {got}"),
 }
 _VALUE_ERROR = N_("not accepted: {detail}")
 

@@ -70,7 +70,7 @@ settings = { fps = 0, colour = true }
     assert lines == [
         "  - role: expected one of 'kiosk', 'agent', got 'kisok'",
         "  - device_id: expected text of the form ^[A-Z0-9][A-Z0-9-]{2,31}$, got 'ksk 1'",
-        "  - backend.url: not accepted: must start with http:// or https://",
+        "  - backend.url: expected an address that starts with http:// or https://, got 'ftp://example'",
         "  - time_limits.idle_s: expected a number, got 'soon'",
         "  - time_limits.warning_s: expected a value of at least 20.0, got 5",
         "  - devices.printer.kind: expected one of escpos-network, escpos-serial, escpos-usb, "
@@ -186,7 +186,8 @@ lockout = 5
         "  - agent.lockout: unknown setting (check its spelling)",
     ]
     assert refusal(write(tmp_path, '[agent]\ntraining_backend_url = "ftp://sandbox"\n')) == [
-        "  - agent.training_backend_url: not accepted: must start with http:// or https://"]
+        "  - agent.training_backend_url: expected an address that starts with http:// or https://, "
+            "got 'ftp://sandbox'"]
 
 
 # -- `huduma-kiosk run`: made at once, checked in full after the first frame -------------------
