@@ -18,6 +18,7 @@ from kiosk_app.receipts.documents import money
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.agent_base import DeskPresenter, words_of
 from screens.base import View, action
+from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's keyboard
 
 BAD_AMOUNT = N_("Type the amount in shillings, like 5000 or 5,000.50.")
 TOPPED_UP = N_("{amount} put into the drawer is in your books.")

@@ -23,6 +23,7 @@ from kiosk_app.services import NO_CATALOGUE
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
 from screens.widgets.button_pool import ButtonPool
+from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's keyboard
 
 if TYPE_CHECKING:
     from kiosk_app import contract

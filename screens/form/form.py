@@ -35,6 +35,8 @@ from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
 from screens.theme import Themed
 from screens.widgets.button_pool import ButtonPool
+from screens.widgets.camera_preview import CameraPreview  # noqa: F401 - the .kv's preview
+from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's keyboard
 
 if TYPE_CHECKING:
     from kiosk_app import contract

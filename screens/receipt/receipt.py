@@ -25,6 +25,7 @@ from kiosk_app.i18n import N_
 from kiosk_app.receipts.spooler import PrintJob
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter, View, action
+from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's keyboard
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from kiosk_app.receipts.documents import money, nairobi_time
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.agent_base import DeskPresenter, words_of
 from screens.base import View, action
+from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's keyboard
 
 BAD_AMOUNT = N_("Type the cash counted in shillings, like 5000 or 5,000.50.")
 OPEN_SINCE = N_("Your shift has been open since {since}.")

@@ -28,6 +28,7 @@ from kiosk_app.identity import CardReadError, bac_key_from_typed
 from kiosk_app.session import Session, SessionState, WipeReason
 from screens.agent_base import DeskPresenter, words_of
 from screens.base import View, action
+from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's keyboard
 
 NEED_NUMBER = N_("Choose your agent number, or type it.")
 LOCKED_FOR = N_("Locked: you can try again in {seconds} seconds.")

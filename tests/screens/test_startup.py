@@ -238,3 +238,54 @@ def test_screens_are_found_by_name_and_their_presenters_made_together() -> None:
     assert presenters.make_one("a") == "A" and made == ["a"] and not presenters.all_made()
     assert presenters["c"] == "C" and made == ["a", "b", "c"]  # the rest together, in order
     assert presenters.all_made() and presenters["b"] == "B" and made == ["a", "b", "c"]
+
+
+KV_CLASSES = """
+import json, os, re, sys
+os.environ["KIVY_LOG_MODE"] = "PYTHON"
+import logging
+logging.disable(logging.CRITICAL)
+from kivy.factory import Factory
+from kivy.lang import Builder
+import screens.app  # what the App has loaded by its first frame
+from screens.lazy_views import ScreenRef
+
+ref = ScreenRef.named(sys.argv[1])
+ref.classes()
+path = ref.module.replace(".", "/") + ".kv"
+Builder.load_file(path)
+text = open(path, encoding="utf-8").read()
+used = set(re.findall(r"^\\s*([A-Z][A-Za-z0-9_]*):\\s*$", text, re.M))
+used |= set(re.findall(r"@([A-Z][A-Za-z0-9_]*)", text))
+print(json.dumps(sorted(u for u in used if u not in Factory.classes)))
+"""
+
+
+def test_each_screens_module_brings_the_classes_its_rules_use(tmp_path: Path) -> None:
+    """Screens are imported when first needed (ScreenRef), not all before the first frame: a
+    screen whose rules use a shared widget (the on-screen keyboard, the camera preview) must
+    import it itself, or its view fails to build when it is the first to need it (the agent's
+    sign-in did)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from screens.agent_app import AGENT_SCREENS
+    from screens.app import SCREENS
+
+    env = {**os.environ, "HOME": str(tmp_path), "KIVY_HOME": str(tmp_path / "kivy"),
+           "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+
+    def missing(name: str) -> tuple[str, list[str]]:
+        run = subprocess.run([sys.executable, "-c", KV_CLASSES, name], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return name, json.loads(run.stdout.strip().splitlines()[-1])
+
+    names = sorted(set(SCREENS) | {n for n in AGENT_SCREENS if (ROOT / "screens" / n).is_dir()})
+    with ThreadPoolExecutor(4) as pool:
+        found = dict(pool.map(missing, names))
+    assert {name: classes for name, classes in found.items() if classes} == {}
