@@ -234,9 +234,11 @@ class PaymentPresenter(Presenter):
 
     @action
     def back(self) -> None:
-        """Back to the review of the application (the reference is kept)."""
+        """Back to the review of the application (the reference is kept); at an agent's desk,
+        back to the tariff and the way to pay, the customer's consent kept (going by the review
+        would ask it again)."""
         self.session.data.payment = None
-        self.session.go(SessionState.REVIEW)
+        self.session.go(SessionState.CHARGE if self.session.role == "agent" else SessionState.REVIEW)
 
     @action
     def cancel(self) -> None:

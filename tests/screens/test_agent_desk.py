@@ -375,6 +375,14 @@ def test_the_customer_pays_by_mpesa_on_their_own_phone(
     ui.wait_until(lambda: ui.app.presenters["charge"].cash_ok, timeout=10)
     ui.tap(ui.screen.ids.mpesa)
     assert ui.screen.name == "payment" and "Total to pay: KES 1,050.00" in shown(ui)
+    # "Back" from the customer's phone leads to the tariff and the way to pay, the consent
+    # kept: not by the review, which would ask it again.
+    consent_at = session.data.consent_at
+    ui.tap(ui.screen.ids.back_enter)
+    assert ui.screen.name == "charge" and consent_at is not None
+    assert session.data.consent_at == consent_at
+    ui.tap(ui.screen.ids.mpesa)
+    assert ui.screen.name == "payment"
     pay(ui, "0712340000")
     ui.wait_until(lambda: ui.screen.name == "receipt", timeout=30)
     done = session.data.receipt
