@@ -31,10 +31,11 @@ KIND_BY_ADDRESS = {NetworkAddress: "escpos-network", UsbAddress: "escpos-usb",
                    SerialAddress: "escpos-serial"}
 
 
-def printer_for(uri: str, width: int) -> ReceiptPrinter:
+def printer_for(uri: str, width: int, *, confirms_printing: bool = True) -> ReceiptPrinter:
     kind = KIND_BY_ADDRESS[type(parse_printer_uri(uri))]
-    return builtin_registry().create("printer", "printer", kind,  # type: ignore[return-value]
-                                     {"uri": uri, "paper_width_mm": width})
+    return builtin_registry().create(  # type: ignore[return-value]
+        "printer", "printer", kind,
+        {"uri": uri, "paper_width_mm": width, "confirms_printing": confirms_printing})
 
 
 def _printer_options(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +60,10 @@ def add_printer_commands(sub: argparse._SubParsersAction) -> None:
     print_.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
                         help="where this device's receipt key lives")
     print_.add_argument("--device-id", default="KSK-DEMO-0001")
+    print_.add_argument("--no-confirm", dest="confirms_printing", action="store_false",
+                        help="for a printer that does not answer GS ( H (process ID): count the "
+                             "job as printed once it is sent, as the config's "
+                             "confirms_printing = false does")
     print_.set_defaults(func=cmd_print)
 
 
@@ -107,7 +112,7 @@ def document_bytes(args: argparse.Namespace, printer: ReceiptPrinter) -> bytes:
 
 def cmd_print(args: argparse.Namespace) -> int:
     try:
-        printer = printer_for(args.printer, args.width)
+        printer = printer_for(args.printer, args.width, confirms_printing=args.confirms_printing)
     except (ValueError, DeviceError) as err:
         return _refusal(ValueError(str(err)))
     try:

@@ -221,6 +221,7 @@ class PrinterEmulator:
         self._jobs: list[PrintedJob] = []
         self._received = 0
         self._printed = 0
+        self._process_ids = 0
         self._buffer: deque[_Item] = deque()
         self._offset = 0
         """Bytes of the buffer's first item already printed."""
@@ -341,6 +342,12 @@ class PrinterEmulator:
         answers excluded)."""
         with self._lock:
             return self._received
+
+    @property
+    def process_ids_answered(self) -> int:
+        """How many ``GS ( H`` process IDs the printer has answered since start."""
+        with self._lock:
+            return self._process_ids
 
     @property
     def printed(self) -> int:
@@ -583,6 +590,7 @@ class PrinterEmulator:
             # stopped since, because neither needs paper.
             self._pop()
             assert item.client is not None
+            self._process_ids += item.kind == "process_id"
             answer = (PROCESS_ID_RESPONSE + item.data + b"\x00" if item.kind == "process_id"
                       else self.status_byte(item.data))
             client = item.client
