@@ -51,6 +51,8 @@ CASH_EXPECTED = N_("Cash expected in the drawer: {amount}.")
 SENT_AGAIN = N_("{count} ledger entries were queued to be sent again.")
 Z_PRINTED = N_("The Z-report was printed.")
 Z_NOT_PRINTED = N_("The Z-report was not printed: {reason}")
+REPORT_PRINTED = N_("The report was printed.")
+REPORT_NOT_PRINTED = N_("The report was not printed: {reason}")
 
 
 # -- reading what was typed ----------------------------------------------------------------------
@@ -292,60 +294,85 @@ def _print_reconciliation(rec: Any, queued: int) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    parts = _printer_parts(args)
+    if parts is None:
+        return EXIT_USAGE
+
     def work(desk: AgentDesk) -> int:
         first, last = _day(args.first), _day(args.last)
         assert first is not None and last is not None
         if last < first:
             raise _Usage(BAD_DATE)
-        report = desk.reports.between_days(_agent_number(args), first, last)
+        agent = _agent_number(args)
+        report = desk.reports.between_days(agent, first, last)
         if args.json:
             print(json.dumps(report.to_dict(), indent=2))
         else:
             print(report.table(args.language))
-        return EXIT_OK
+        if not args.print_it:
+            return EXIT_OK
+        _open_printer(desk)
+        return _said(desk.reports.print(report, agent_name=_name(desk, agent)),
+                     REPORT_PRINTED, REPORT_NOT_PRINTED)
 
-    return _run(args, work)
+    return _run(args, work, **parts)
 
 
 def cmd_z_report(args: argparse.Namespace) -> int:
-    parts: dict[str, Any] = {}
-    if args.printer:
-        from drivers.errors import DeviceError
-        from kiosk_app.printer_commands import printer_for
-
-        try:
-            parts["printer"] = printer_for(args.printer, args.width)
-        except (ValueError, DeviceError) as err:
-            from kiosk_app.printer_commands import BAD_ADDRESS
-
-            print(bilingual(BAD_ADDRESS, detail=str(err)), file=sys.stderr)
-            return EXIT_USAGE
+    parts = _printer_parts(args)
+    if parts is None:
+        return EXIT_USAGE
 
     def work(desk: AgentDesk) -> int:
-        from kiosk_app.applying import PRINT_WORDS
-        from kiosk_app.i18n import translator
-
         day = _day(args.date)
         agent = _agent_number(args)
-        name = next((a.name for a in _bound(desk) if a.agent_number == agent), agent)
-        z = desk.z_reports.make(agent, name, day=day)
+        z = desk.z_reports.make(agent, _name(desk, agent), day=day)
         if args.json:
             print(json.dumps(z.to_dict(), indent=2))
-        printer = desk.kiosk.devices.get("printer")
-        if printer is not None:
-            printer.open()  # sets its state, never raises for a missing printer
-        printed = desk.z_reports.print(z)
-        if printed.printed:
-            print(bilingual(Z_PRINTED))
-            return EXIT_OK
-        reason = PRINT_WORDS.get(printed.problem or "", PRINT_WORDS["not_working"])
-        en = Z_NOT_PRINTED.format(reason=reason)
-        sw = translator("sw").gettext(Z_NOT_PRINTED).format(
-            reason=translator("sw").gettext(reason))
-        print(f"{en}\n{sw}", file=sys.stderr)
-        return EXIT_FAILED
+        _open_printer(desk)
+        return _said(desk.z_reports.print(z), Z_PRINTED, Z_NOT_PRINTED)
 
     return _run(args, work, **parts)
+
+
+def _printer_parts(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The printer ``--printer`` names, for the desk (none: the config's); None, with the
+    refusal said, when its address is not right."""
+    if not args.printer:
+        return {}
+    from drivers.errors import DeviceError
+    from kiosk_app.printer_commands import BAD_ADDRESS, printer_for
+
+    try:
+        return {"printer": printer_for(args.printer, args.width)}
+    except (ValueError, DeviceError) as err:
+        print(bilingual(BAD_ADDRESS, detail=str(err)), file=sys.stderr)
+        return None
+
+
+def _open_printer(desk: AgentDesk) -> None:
+    printer = desk.kiosk.devices.get("printer")
+    if printer is not None:
+        printer.open()  # sets its state, never raises for a missing printer
+
+
+def _name(desk: AgentDesk, agent: str) -> str:
+    return next((a.name for a in _bound(desk) if a.agent_number == agent), agent)
+
+
+def _said(printed: Any, done: str, not_done: str) -> int:
+    """Whether a slip printed, said in both languages; the exit status."""
+    from kiosk_app.applying import PRINT_WORDS
+    from kiosk_app.i18n import translator
+
+    if printed.printed:
+        print(bilingual(done))
+        return EXIT_OK
+    reason = PRINT_WORDS.get(printed.problem or "", PRINT_WORDS["not_working"])
+    sw = translator("sw").gettext
+    print(f"{not_done.format(reason=reason)}\n{sw(not_done).format(reason=sw(reason))}",
+          file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _bound(desk: AgentDesk) -> list[Any]:

@@ -7,7 +7,7 @@ over SSH.
     huduma-kiosk agent shift status --agent BA-0001
     huduma-kiosk agent float top-up|bank --agent BA-0001 --amount 2000 [--pin-stdin]
     huduma-kiosk agent reconcile --agent BA-0001 [--date 2026-03-02] [--send-again] [--json]
-    huduma-kiosk agent report --agent BA-0001 --from 2026-03-01 --to 2026-03-31 [--json]
+    huduma-kiosk agent report --agent BA-0001 --from 2026-03-01 --to 2026-03-31 [--json] [--print]
     huduma-kiosk agent z-report --agent BA-0001 [--date 2026-03-02] [--printer URI] [--json]
 
 All take ``--config FILE`` or ``--demo`` (the demo agent device) like the other commands, and
@@ -94,12 +94,19 @@ def add_agent_commands(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--json", action="store_true", help="print JSON")
     report.add_argument("--language", choices=["en", "sw"], default="sw",
                         help="the headings' first language (English is always beside)")
+    report.add_argument("--print", dest="print_it", action="store_true",
+                        help="print it too, every transaction listed")
+    _printer_options(report, "with --print")
 
     z = command(agent_sub, "z-report", "print the day's Z-report", _handler("cmd_z_report"))
     z.add_argument("--date", metavar="YYYY-MM-DD", help="the day (default: today)")
-    z.add_argument("--printer", metavar="URI",
-                   help="tcp://HOST[:PORT], usb://VID:PID or serial:///dev/DEVICE?baud=N "
-                        "(default: the config's printer)")
-    z.add_argument("--width", type=int, choices=[58, 80], default=80,
-                   help="paper width with --printer, mm")
+    _printer_options(z)
     z.add_argument("--json", action="store_true", help="print the report's figures as JSON too")
+
+
+def _printer_options(parser: argparse.ArgumentParser, when: str = "") -> None:
+    parser.add_argument("--printer", metavar="URI",
+                        help="tcp://HOST[:PORT], usb://VID:PID or serial:///dev/DEVICE?baud=N "
+                             f"(default: the config's printer){', ' + when if when else ''}")
+    parser.add_argument("--width", type=int, choices=[58, 80], default=80,
+                        help="paper width with --printer, mm")

@@ -23,7 +23,7 @@ unless it says so):
 ``limits``         :class:`agent_mode.limits.OfflineLimits`: cash the backend has not seen
 ``assisted``       :class:`agent_mode.assisted.AssistedApplying`: tariff, consent, submit
 ``reconciler``     :class:`agent_mode.reconcile.Reconciler`: the day against the backend
-``reports``        :class:`agent_mode.reports.Reports`: transactions and commission by days
+``reports``        :class:`agent_mode.reports.Reports`: by days, on screen and on paper
 ``z_reports``      :class:`agent_mode.zreport.ZReports`: the printed Z-report
 =================  ===================================================================
 """
@@ -93,7 +93,10 @@ class AgentDesk:
             shifts=shifts, limits=limits,
             assisted=AssistedApplying(applying, books, limits, shifts, clock=clock,
                                       training=config.agent.training),
-            reconciler=reconciler, reports=Reports(books, kiosk.outbox),
+            reconciler=reconciler,
+            reports=Reports(books, kiosk.outbox, spooler=kiosk.spooler,
+                            printer=kiosk.devices.get("printer"), device_id=config.device_id,
+                            clock=clock, training=config.training),
             z_reports=ZReports(reconciler, spooler=kiosk.spooler, outbox=kiosk.outbox,
                                printer=kiosk.devices.get("printer"),
                                device_id=config.device_id, clock=clock,

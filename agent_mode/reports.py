@@ -5,12 +5,14 @@
     report.by_service, report.by_day, report.lines
     report.to_dict()                       # for --json
     report.table("sw")                     # for a terminal, headings in both languages
+    reports.print(report, agent_name="Wanjiru Kamau")   # the slip, through the print spooler
 
 Days are Nairobi days, both ends included. The figures come from this device's books (the
 applications the agent made here and their ledger entries), each line with whether the
 backend has it yet. No personal data: references, services, amounts and times.
 
-Blocking (disk): :meth:`Reports.between_days`; call on a worker thread.
+Blocking (disk, printer): :meth:`Reports.between_days` and :meth:`Reports.print`; call on a
+worker thread. :func:`report_slip` is pure.
 """
 from __future__ import annotations
 
@@ -18,15 +20,29 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from drivers.printer.base import PrinterProfile
 from kiosk_app.applying import application_key
-from kiosk_app.clock import NAIROBI
+from kiosk_app.clock import NAIROBI, Clock
 from kiosk_app.contract import LedgerAccount
 from kiosk_app.i18n import N_, translator
 from kiosk_app.outbox import Outbox, OutboxStatus
-from kiosk_app.receipts.documents import money
+from kiosk_app.receipts.documents import Slip, money, nairobi_time
+from kiosk_app.receipts.spooler import PrintSpooler
 
 from agent_mode.ledger import Books
+from agent_mode.printing import SlipPrint, print_slip
 from agent_mode.reconcile import day_range
+from agent_mode.zreport import (
+    AGENT_EN, AGENT_SW, CASH_FEES_EN, CASH_FEES_SW, COMMISSION_EN, COMMISSION_SW, DEVICE_EN,
+    DEVICE_SW, FROM_EN, FROM_SW, MPESA_FEES_EN, MPESA_FEES_SW, PRINTED_EN, PRINTED_SW, TO_EN,
+    TO_SW, TOTAL_FEES_EN, TOTAL_FEES_SW, TRANSACTIONS_EN, TRANSACTIONS_SW)
+
+DOCUMENT = "agent_report"
+TITLE_EN, TITLE_SW = "Transactions and commission", "Miamala na kamisheni"
+BY_DAY_EN, BY_DAY_SW = "Each day", "Kila siku"
+NOT_SENT_EN, NOT_SENT_SW = "not yet at the office", "bado haijafika ofisini"
+WAITING_EN, WAITING_SW = "Not yet at the office", "Bado hazijafika ofisini"
+NONE_EN, NONE_SW = "No transactions on these days", "Hakuna miamala siku hizi"
 
 HEADINGS = {
     "report": N_("Transactions and commission"),
@@ -151,9 +167,16 @@ class Report:
 
 
 class Reports:
-    def __init__(self, books: Books, outbox: Outbox) -> None:
+    def __init__(self, books: Books, outbox: Outbox, *, spooler: PrintSpooler | None = None,
+                 printer: Any = None, device_id: str = "", clock: Clock | None = None,
+                 training: bool = False) -> None:
         self.books = books
         self.outbox = outbox
+        self.spooler = spooler
+        self.printer = printer
+        self.device_id = device_id
+        self.clock = clock
+        self.training = training
 
     def between_days(self, agent_number: str, first: date, last: date) -> Report:
         """Worker thread. Nairobi days ``first`` to ``last``, both included."""
@@ -188,3 +211,74 @@ class Reports:
             by_day[local_day] = by_day.get(local_day, Totals()).add(line)
         return Report(agent_number, first, last, lines, totals, dict(sorted(by_service.items())),
                       by_day)
+
+    def print(self, report: Report, *, agent_name: str) -> SlipPrint:
+        """Worker thread (disk, printer). The report on paper, every transaction listed,
+        through the outbox's print spooler (a job that meets paper out waits and prints once
+        the printer is ready)."""
+        assert self.spooler is not None and self.clock is not None, "made without a printer"
+        printed_at = self.clock.now()
+        return print_slip(
+            self.spooler, self.outbox, self.printer,
+            lambda profile: report_slip(report, profile, agent_name=agent_name,
+                                        device_id=self.device_id, printed_at=printed_at,
+                                        training=self.training),
+            job_id=f"{report.agent_number}:{report.first_day}:{report.last_day}:"
+                   f"{printed_at.isoformat()}", document=DOCUMENT)
+
+
+def report_slip(report: Report, profile: PrinterProfile, *, agent_name: str, device_id: str,
+                printed_at: datetime, training: bool = False) -> bytes:
+    """The report's ESC/POS bytes for this printer, in English and Kiswahili: the totals, each
+    day that had transactions, then every transaction (time, reference, service, how it was
+    paid, fees), those the office does not have yet marked. (Each transaction's commission is
+    on the screen and in ``--json``; on paper, in the totals.)"""
+    slip = Slip(profile, training)
+    slip.centred_lines([TITLE_EN, TITLE_SW], bold=True)
+    slip.blank()
+    slip.pair(AGENT_EN, AGENT_SW, report.agent_number)
+    slip.lines([agent_name])
+    slip.pair(DEVICE_EN, DEVICE_SW, device_id)
+    slip.pair(FROM_EN, FROM_SW, report.first_day.strftime("%d/%m/%Y"))
+    slip.pair(TO_EN, TO_SW, report.last_day.strftime("%d/%m/%Y"))
+    slip.rule()
+    t = report.totals
+    slip.pair(TRANSACTIONS_EN, TRANSACTIONS_SW, str(t.count))
+    slip.pair(CASH_FEES_EN, CASH_FEES_SW, money(t.cash_cents))
+    slip.pair(MPESA_FEES_EN, MPESA_FEES_SW, money(t.mpesa_cents))
+    slip.pair(TOTAL_FEES_EN, TOTAL_FEES_SW, money(t.fees_cents), bold=True)
+    slip.pair(COMMISSION_EN, COMMISSION_SW, money(t.commission_cents), bold=True)
+    if not report.lines:
+        slip.rule()
+        slip.centred_lines([NONE_EN, NONE_SW])
+    else:
+        slip.rule()
+        slip.label(BY_DAY_EN, BY_DAY_SW)
+        for day, totals in report.by_day.items():
+            if totals.count:
+                slip.lines([_spread(f"{day:%d/%m/%Y}  x{totals.count}", money(totals.fees_cents),
+                                    slip.columns)])
+        slip.rule()
+        slip.label(TRANSACTIONS_EN, TRANSACTIONS_SW)
+        for line in report.lines:
+            slip.lines([_spread(line.at.astimezone(NAIROBI).strftime("%d/%m %H:%M"),
+                                line.reference, slip.columns)], bold=True)
+            paid = line.payment if line.amount_cents else "-"
+            slip.lines([_spread(f"{line.service_code} {paid}", money(line.amount_cents),
+                                slip.columns)])
+            if not line.sent:
+                slip.lines([f"! {NOT_SENT_EN} / {NOT_SENT_SW}"], indent=1)
+        waiting = sum(not line.sent for line in report.lines)
+        if waiting:
+            slip.rule()
+            slip.pair(WAITING_EN, WAITING_SW, str(waiting), bold=True)
+    slip.rule()
+    slip.pair(PRINTED_EN, PRINTED_SW, nairobi_time(printed_at))
+    return slip.finish()
+
+
+def _spread(left: str, right: str, columns: int) -> str:
+    """``left`` and ``right`` on one line of ``columns`` characters (``right`` against the
+    edge), or as they are, one space apart, when they do not fit."""
+    gap = columns - len(left) - len(right)
+    return left + " " * gap + right if gap >= 1 else f"{left} {right}"

@@ -19,7 +19,6 @@ Blocking: ``make`` (disk, network) and ``print`` (disk, printer) on a worker thr
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,14 +26,13 @@ from typing import Any
 from drivers.printer.base import PrinterProfile
 from kiosk_app.clock import NAIROBI, Clock
 from kiosk_app.contract import LedgerAccount
-from kiosk_app.outbox import Outbox, OutboxError, OutboxStatus
+from kiosk_app.outbox import Outbox
 from kiosk_app.receipts.documents import Slip, money, nairobi_time
 from kiosk_app.receipts.spooler import PrintSpooler
 
+from agent_mode.printing import SlipPrint, print_slip
 from agent_mode.reconcile import Reconciler, Reconciliation
 from agent_mode.shifts import Shift
-
-log = logging.getLogger(__name__)
 
 A = LedgerAccount
 DOCUMENT = "z_report"
@@ -230,14 +228,6 @@ def _account_line(slip: Slip, en: str, sw: str, value: str) -> None:
     slip.pair(en, sw, value)
 
 
-@dataclass(frozen=True)
-class ZPrint:
-    printed: bool
-    problem: str | None
-    """Why it did not print (``paper_out``, ``cover_open``, ``no_printer``, ...), or None."""
-    job_key: str | None
-
-
 class ZReports:
     def __init__(self, reconciler: Reconciler, *, spooler: PrintSpooler, outbox: Outbox,
                  printer: Any, device_id: str, clock: Clock, training: bool = False) -> None:
@@ -265,22 +255,10 @@ class ZReports:
                            transactions=transactions, printed_at=self.clock.now(), day=day,
                            shift=shift, training=self.training)
 
-    def print(self, z: ZReport) -> ZPrint:
+    def print(self, z: ZReport) -> SlipPrint:
         """Worker thread (disk, printer). Through the outbox's print spooler: a job that meets
         paper out waits and prints once the printer is ready. Printing the same report again
         (same agent, range and time) is kept once."""
-        if self.printer is None:
-            return ZPrint(False, "no_printer", None)
         job_id = f"{z.agent_number}:{z.since.isoformat()}:{z.printed_at.isoformat()}"
-        try:
-            job = self.spooler.submit(z_report(z, self.printer.profile), job_id=job_id,
-                                      document=DOCUMENT)
-        except OutboxError as err:
-            log.error("the Z-report could not be queued for printing: %s", err)
-            return ZPrint(False, "not_working", None)
-        self.spooler.pump()
-        row = self.outbox.get(job.key, opened=False)
-        if row is not None and row.status is OutboxStatus.SENT:
-            return ZPrint(True, None, job.key)
-        return ZPrint(False, (row.last_error if row is not None else None) or "not_working",
-                      job.key)
+        return print_slip(self.spooler, self.outbox, self.printer,
+                          lambda profile: z_report(z, profile), job_id=job_id, document=DOCUMENT)

@@ -3,21 +3,24 @@ both ends included): the totals (transactions, fees in cash and by M-Pesa, commi
 and the transactions themselves, each with whether the office has it yet.
 
 The days are typed as day/month/year, or chosen with one touch (today, the last seven days, this
-month). The figures are the agent's books on this device (``agent_mode.reports``). UI thread;
-the report is made on a worker.
+month). The transactions show forty at a time, the latest first ("Earlier", "Later"); "Print"
+puts the whole report on paper, every transaction listed. The figures are the agent's books on
+this device (``agent_mode.reports``). UI thread; the report is made and printed on a worker.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
 from agent_mode.reconcile import nairobi_today
 from agent_mode.reports import HEADINGS
 from agent_mode.zreport import ACCOUNT_EN, ACCOUNT_SW
 from kiosk_app.clock import NAIROBI
-from kiosk_app.contract import LedgerAccount
+from kiosk_app.api_terms import LedgerAccount
+from kiosk_app.applying import PRINT_WORDS
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.documents import money
 from kiosk_app.session import Session, SessionState, WipeReason
@@ -26,9 +29,10 @@ from screens.base import View, action
 
 BAD_DAYS = N_("Type the days as day/month/year, like 02/03/2026, the first day before the last.")
 SHOWN_AT_MOST = 40
-"""Transactions listed on the screen; the totals count them all."""
-MORE = N_("... and {count} more (the totals count them all).")
+"""Transactions listed on the screen at a time; the totals count them all."""
+SHOWING = N_("Transactions {first} to {last} of {count}, the latest first.")
 NO_TRANSACTIONS = N_("No transactions on these days.")
+REPORT_PRINTED = N_("The report is printing.")
 
 
 def _day(text: str) -> date:
@@ -45,6 +49,14 @@ class ReportPresenter(DeskPresenter):
     """The transactions, one a line, in columns (a monospaced font)."""
     error = StringProperty("")
     busy = StringProperty("")
+    page = NumericProperty(0)
+    """Which forty transactions show: 0 the latest, 1 the forty before them, ..."""
+    showing = StringProperty("")
+    """Which of the transactions show, when not all of them fit."""
+    earlier_shown = BooleanProperty(False)
+    later_shown = BooleanProperty(False)
+    printable = BooleanProperty(False)
+    printing = StringProperty("")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +78,10 @@ class ReportPresenter(DeskPresenter):
         self.forget_background()
         self._report = None
         self.first = self.last = self.table = self.error = self.busy = ""
+        self.showing = self.printing = ""
         self.totals = []
+        self.page = 0
+        self.earlier_shown = self.later_shown = self.printable = False
 
     @action
     def days(self, which: str) -> None:
@@ -90,14 +105,44 @@ class ReportPresenter(DeskPresenter):
             self.error = self.tr._(BAD_DAYS)
             return
         self.first, self.last = first_text, last_text
-        self.error, self.busy = "", self.tr._("Please wait.")
+        self.error, self.printing, self.busy = "", "", self.tr._("Please wait.")
         self.in_background(self.desk.reports.between_days, agent.agent_number, first, last,
                            on_done=self._made, on_error=self._failed)
 
     def _made(self, report: Any) -> None:
         self.busy = ""
         self._report = report
+        self.page = 0
+        self.printable = self.kiosk.devices.get("printer") is not None
         self._words()
+
+    @action
+    def earlier(self) -> None:
+        if self.earlier_shown:
+            self.page += 1
+            self._words()
+
+    @action
+    def later(self) -> None:
+        if self.later_shown:
+            self.page -= 1
+            self._words()
+
+    @action
+    def print_report(self) -> None:
+        """The whole report on paper, through the printer's spooler (worker)."""
+        agent, report = self.agent, self._report
+        if agent is None or report is None:
+            return
+        self.printing, self.busy = "", self.tr._("Please wait.")
+        self.in_background(partial(self.desk.reports.print, report, agent_name=agent.name),
+                           on_done=self._printed, on_error=self._failed)
+
+    def _printed(self, printed: Any) -> None:
+        self.busy = ""
+        self.printing = (self.tr._(REPORT_PRINTED) if printed.printed else
+                         "! " + self.tr._(PRINT_WORDS.get(printed.problem or "",
+                                                          PRINT_WORDS["not_working"])))
 
     def _failed(self, error: BaseException) -> None:
         self.busy = ""
@@ -117,11 +162,15 @@ class ReportPresenter(DeskPresenter):
                        (word("mpesa"), money(t.mpesa_cents)), (word("total"), money(t.fees_cents)),
                        (word("commission"), money(t.commission_cents))]
         if not report.lines:
-            self.table = _(NO_TRANSACTIONS)
+            self.table, self.showing = _(NO_TRANSACTIONS), ""
+            self.earlier_shown = self.later_shown = False
             return
         head = (word("when"), word("reference"), word("service"), word("paid"), word("fees"),
                 word("commission"), word("sent"))
-        shown = report.lines[-SHOWN_AT_MOST:]
+        count = len(report.lines)
+        end = count - self.page * SHOWN_AT_MOST
+        start = max(0, end - SHOWN_AT_MOST)
+        shown = report.lines[start:end][::-1]  # the latest first
         rows = [(_local(line.at), line.reference, line.service_code,
                  _paid(line.payment, self.tr.language) if line.amount_cents else word("none"),
                  money(line.amount_cents),
@@ -130,9 +179,10 @@ class ReportPresenter(DeskPresenter):
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
                  for row in [head, *rows]]
-        if len(report.lines) > len(shown):
-            lines.append(_(MORE).format(count=len(report.lines) - len(shown)))
         self.table = "\n".join(lines)
+        self.earlier_shown, self.later_shown = start > 0, self.page > 0
+        self.showing = (_(SHOWING).format(first=count - end + 1, last=count - start, count=count)
+                        if count > SHOWN_AT_MOST else "")
 
     @action
     def back(self) -> None:

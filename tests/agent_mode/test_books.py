@@ -15,6 +15,7 @@ import pytest
 
 from agent_mode.desk import AgentDesk
 from agent_mode.ledger import entry_id_for
+from agent_mode.reports import report_slip
 from agent_mode.signin import SignedIn
 from agent_mode.zreport import z_report
 from drivers.printer.emulator import PrinterEmulator
@@ -179,6 +180,34 @@ def test_the_z_report_prints_and_its_totals_are_the_ledgers(day: Day) -> None:
     texts = [t for t, _w in narrow_lines]
     assert "KES 2,350.00".rjust(32) in texts and "KES 150.00".rjust(32) in texts
     assert "Sum / Jumla" + "KES 0.00".rjust(32 - len("Sum / Jumla")) in texts
+
+
+def test_the_report_of_a_range_of_days_prints_every_transaction_with_the_ledgers_totals(
+        day: Day) -> None:
+    report = day.desk.reports.between_days("BA-0001", DAY - timedelta(days=1), DAY)
+    assert report.count == 4
+    printed = day.desk.reports.print(report, agent_name=day.agent.name)
+    assert printed.printed, printed
+    jobs = day.emulator.wait_for_jobs(5, timeout=10)
+    (job,) = [j for j in jobs if "Transactions and commission" in j.txt.read_text(encoding="utf-8")]
+    text = job.txt.read_text(encoding="utf-8")
+    assert job.complete and "Miamala na kamisheni" in text and "Demo Agent Kilimani" in text
+    figures = {found["label"].strip(): found["value"] for line in text.splitlines()
+               if (found := MONEY.match(line.strip()))}
+    assert figures["Transactions / Miamala"] == "4"
+    assert cents(figures["Total fees / Jumla ya ada"]) == report.totals.fees_cents == 235_000
+    assert cents(figures["Fees in cash / Ada kwa pesa taslimu"]) == report.cash_cents
+    assert cents(figures["Commission earned / Kamisheni"]) == report.commission_cents
+    # Every transaction, by its reference; the day before had none, so it is not listed.
+    assert all(line.reference in text for line in report.lines)
+    assert "02/03/2026  x4" in text and "01/03/2026" not in text.split("Kila siku")[1]
+
+    # On 58 mm paper every line fits its 32 columns.
+    narrow = EscposNetworkPrinter("printer", EscposNetworkPrinter.Settings(
+        uri="tcp://127.0.0.1:9", paper_width_mm=58))
+    assert all(width <= 32 for _text, width in printed_lines(report_slip(
+        report, narrow.profile, agent_name="Demo Agent Kilimani", device_id="AGT-DEMO-0001",
+        printed_at=datetime(2026, 3, 2, 18, tzinfo=timezone.utc))))
 
 
 def test_a_reconciliation_finds_a_transaction_the_backend_lost(day: Day) -> None:

@@ -112,6 +112,16 @@ def test_a_day_from_the_command_line(tmp_path: Path, capsys, monkeypatch,  # noq
                          "--from", str(today), "--to", str(today), *config)
     assert "Miamala na kamisheni / Transactions and commission" in out
     assert done.reference in out and "Kamisheni / Commission: KES 50.00" in out
+    with PrinterEmulator(port=0, out_dir=tmp_path / "report", paper_width_mm=58) as emulator:
+        code, out, err = agent(capsys, monkeypatch, "report", "--agent", "BA-0001",
+                               "--from", str(today), "--to", str(today), "--print",
+                               "--printer", f"tcp://127.0.0.1:{emulator.port}", "--width", "58",
+                               *config)
+        assert code == 0, err
+        (job,) = emulator.wait_for_jobs(1, timeout=10)
+    assert "The report was printed." in out and "Ripoti imechapishwa." in out
+    paper = job.txt.read_text(encoding="utf-8")
+    assert done.reference in paper and "Miamala na kamisheni" in paper and "KES 1,050.00" in paper
 
     with PrinterEmulator(port=0, out_dir=tmp_path / "paper", paper_width_mm=58) as emulator:
         code, out, err = agent(capsys, monkeypatch, "z-report", "--agent", "BA-0001",

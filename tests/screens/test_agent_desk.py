@@ -161,6 +161,12 @@ def test_an_assisted_transaction_by_touches_then_the_days_end_and_its_z_report(
                                    "Commission": "KES 50.00"}
     row = report.table.splitlines()[1].split()
     assert done.reference in row and "Cash" in row and row[-1] == "yes"
+    assert ui.screen.ids.earlier.disabled and ui.screen.ids.later.disabled  # one page
+    ui.tap(ui.screen.ids.print_report)                   # the whole report, on paper
+    ui.wait_until(lambda: "The report is printing." in shown(ui), timeout=20)
+    (paper,) = [j for j in kiosk.devices.get("printer").jobs
+                if b"Transactions and commission" in j.data]
+    assert done.reference.encode() in paper.data and b"Miamala na kamisheni" in paper.data
     assert_ui_budget(ui)
 
 
@@ -397,4 +403,47 @@ def test_the_customer_pays_by_mpesa_on_their_own_phone(
     assert ui.screen.name == "agent_home" and session.data.payment is None
     ui.wait_until(lambda: "Cash the books expect in the drawer: KES 0.00" in shown(ui),
                   timeout=10)
+    assert_ui_budget(ui)
+
+
+def test_a_long_report_shows_forty_transactions_at_a_time_the_latest_first(
+        make_agent_ui, tmp_path: Path, agent_sandbox) -> None:  # noqa: ANN001
+    """Ninety transactions: the latest forty first, "Earlier" for the forty before them and the
+    last ten, "Later" back; the totals count all ninety throughout."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from agent_mode.reports import Report, ReportLine, Totals
+
+    ui = make_agent_ui(agent_offline_config(tmp_path, agent_sandbox))
+    sign_in_with_pin(ui, "BA-0002")
+    start_shift(ui, "0")
+    ui.tap(ui.screen.ids.report)
+    presenter = ui.app.presenters["report"]
+    ui.wait_until(lambda: bool(presenter.totals), timeout=20)
+    start = datetime(2026, 3, 2, 5, tzinfo=timezone.utc)
+    lines = [ReportLine(start + timedelta(minutes=5 * i), f"HK-TEST-{i:04d}", "GOOD_CONDUCT",
+                        "cash", 105_000, 5_000, True) for i in range(90)]
+    totals = Totals()
+    for line in lines:
+        totals = totals.add(line)
+    presenter._made(Report("BA-0002", date(2026, 3, 2), date(2026, 3, 2), lines, totals, {},
+                           {date(2026, 3, 2): totals}))
+    ui.pump(2)
+
+    def references() -> list[str]:
+        return [row.split()[2] for row in presenter.table.splitlines()[1:]]
+
+    assert references() == [f"HK-TEST-{i:04d}" for i in range(89, 49, -1)]
+    assert "Transactions 1 to 40 of 90, the latest first." in shown(ui)
+    assert ui.screen.ids.later.disabled and not ui.screen.ids.earlier.disabled
+    ui.tap(ui.screen.ids.earlier)
+    assert references() == [f"HK-TEST-{i:04d}" for i in range(49, 9, -1)]
+    assert "Transactions 41 to 80 of 90, the latest first." in shown(ui)
+    ui.tap(ui.screen.ids.earlier)
+    assert references() == [f"HK-TEST-{i:04d}" for i in range(9, -1, -1)]
+    assert "Transactions 81 to 90 of 90, the latest first." in shown(ui)
+    assert ui.screen.ids.earlier.disabled and not ui.screen.ids.later.disabled
+    ui.tap(ui.screen.ids.later)
+    assert references()[0] == "HK-TEST-0049"
+    assert dict(presenter.totals)["Transactions"] == "90"
     assert_ui_budget(ui)
