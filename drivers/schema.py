@@ -61,7 +61,10 @@ class Check:
         return schema
 
     def __repr__(self) -> str:
-        return f"Check({self.bounds!r})"
+        parts = [f"{name}={value!r}" for name, value in self.bounds.items()]
+        if self.after is not None:
+            parts.append(f"after={getattr(self.after, '__name__', self.after)}")
+        return f"Check({', '.join(parts)})"
 
 
 def settings(cls: type[T]) -> type[T]:
