@@ -213,8 +213,10 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
             return (np.clip(image, 0, None) >> max(0, info.bits - 8 - (info.kind == "i"))
                     ).astype(np.uint8)
         return np.clip(image, 0, 255).astype(np.uint8)
-    image = np.nan_to_num(image.astype(np.float32, copy=False), nan=0.0, posinf=255.0,
-                          neginf=0.0)
+    # Bounded in the image's own precision first: a float64 beyond float32's range would
+    # overflow in the cast (anything above 255 is 255 in the end).
+    image = np.clip(np.nan_to_num(image, nan=0.0, posinf=255.0, neginf=0.0), 0.0, 256.0)
+    image = image.astype(np.float32, copy=False)
     if image.size and float(image.max()) <= 1.0:  # 0..1 floats, as from most image libraries
         image = image * 255.0
     return np.clip(image, 0, 255).astype(np.uint8)
