@@ -323,6 +323,13 @@ _PYDANTIC_MESSAGES = {
     "url_scheme": N_("expected an address that starts with http:// or https://, got {got}"),
 }
 _VALUE_ERROR = N_("not accepted: {detail}")
+_DETAILED_MESSAGES = {
+    "printer_uri": N_("expected a printer address such as tcp://HOST[:PORT], usb://VID:PID or "
+                      "serial:///dev/DEVICE?baud=N ({detail})"),
+    "source_error": N_("expected camera:N, file:PATH or dir:PATH ({detail})"),
+}
+"""Errors of the adapters' own types, worded here in both languages; the detail (which part of
+the value is wrong) stays as the adapter says it."""
 
 
 def _problems_from(err: ValidationError, prefix: str = "") -> list[Problem]:
@@ -334,7 +341,10 @@ def _problems_from(err: ValidationError, prefix: str = "") -> list[Problem]:
         expected = ctx.get("expected", ctx.get("gt", ctx.get("ge", ctx.get("lt", ctx.get("le", ctx.get("pattern", ""))))))
         got = "" if e["type"] == "missing" else repr(e.get("input"))
         key = _PYDANTIC_MESSAGES.get(e["type"])
-        if key is None:
+        if e["type"] in _DETAILED_MESSAGES:
+            problems.append(Problem(path, _DETAILED_MESSAGES[e["type"]],
+                                    {"detail": str(ctx.get("detail", ""))}))
+        elif key is None:
             detail = e["msg"].removeprefix("Value error, ")
             problems.append(Problem(path, _VALUE_ERROR, {"detail": detail}))
         else:

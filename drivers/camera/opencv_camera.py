@@ -88,7 +88,7 @@ def parse_source(value: str) -> Source:
     return Source(scheme, target)
 
 
-def _known_source(value: str) -> str:
+def known_source(value: str) -> str:
     """The check of the ``source`` setting, with its own error type for the technician."""
     try:
         parse_source(value)
@@ -96,13 +96,13 @@ def _known_source(value: str) -> str:
         # Only ever run by a full check, so pydantic is already imported.
         from pydantic_core import PydanticCustomError
 
-        raise PydanticCustomError("source_error", str(err)) from None
+        raise PydanticCustomError("source_error", "{detail}", {"detail": str(err)}) from None
     return value
 
 
 @settings
 class OpencvCameraSettings(AdapterSettings):
-    source: Annotated[str, Check(after=_known_source)]
+    source: Annotated[str, Check(after=known_source)]
     """Where frames come from: ``camera:N`` (device index N), ``file:PATH`` (a video file) or
     ``dir:PATH`` (a printf pattern such as ``seq/img_%03d.png``, or a folder of images read in
     name order)."""

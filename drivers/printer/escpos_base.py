@@ -121,10 +121,17 @@ def uri_check(*address_types: type) -> Check:
     own)."""
 
     def check(value: str) -> str:
-        address = parse_printer_uri(value)
-        if address_types and not isinstance(address, address_types):
-            raise ValueError(f"printer URI {value!r} is not for this adapter "
-                             f"(expected {address_types[0].__name__})")
+        try:
+            address = parse_printer_uri(value)
+            if address_types and not isinstance(address, address_types):
+                raise ValueError(f"printer URI {value!r} is not for this adapter "
+                                 f"(expected {address_types[0].__name__})")
+        except ValueError as err:
+            # Its own error type, which the config's refusal words in both languages. Only ever
+            # run by a full check, so pydantic is already imported.
+            from pydantic_core import PydanticCustomError
+
+            raise PydanticCustomError("printer_uri", "{detail}", {"detail": str(err)}) from None
         return value
 
     return Check(after=check)

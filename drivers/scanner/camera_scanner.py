@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, ClassVar
 
 from drivers.base import AdapterSettings
-from drivers.camera.opencv_camera import OpencvCamera
+from drivers.camera.opencv_camera import OpencvCamera, known_source
 from drivers.events import CodeScanned
 from drivers.scanner.base import CodeScanner
 from drivers.scanner.decode import DecodePipeline
@@ -52,7 +52,7 @@ class Debouncer:
 
 @settings
 class CameraScannerSettings(AdapterSettings):
-    source: str = "camera:0"
+    source: Annotated[str, Check(after=known_source)] = "camera:0"
     """The camera, as for the ``opencv`` camera: ``camera:N``, ``file:PATH`` or ``dir:PATH``."""
     fps: Annotated[float, Check(gt=0, le=120)] = 30.0
     """Frames per second taken from the camera at most."""

@@ -77,9 +77,9 @@ def test_describe_gives_the_settings_as_plain_json() -> None:
     ("printer", "simulator", {"paper_width": 58}, "unexpected_keyword_argument", ("paper_width",)),
     ("camera", "simulator", {"width": 8}, "greater_than_equal", ("width",)),
     ("printer", "escpos-network", {}, "missing", ("uri",)),
-    ("printer", "escpos-network", {"uri": "usb://04b8:0e15"}, "value_error", ("uri",)),
-    ("printer", "escpos-usb", {"uri": "tcp://10.0.0.7"}, "value_error", ("uri",)),
-    ("printer", "escpos-serial", {"uri": "tcp://10.0.0.7"}, "value_error", ("uri",)),
+    ("printer", "escpos-network", {"uri": "usb://04b8:0e15"}, "printer_uri", ("uri",)),
+    ("printer", "escpos-usb", {"uri": "tcp://10.0.0.7"}, "printer_uri", ("uri",)),
+    ("printer", "escpos-serial", {"uri": "tcp://10.0.0.7"}, "printer_uri", ("uri",)),
     ("printer", "escpos-usb", {"uri": "usb://04b8:0e15", "in_ep": 1}, "greater_than_equal",
      ("in_ep",)),
     ("printer", "escpos-network", {"uri": "tcp://h", "timeout_s": 0}, "greater_than",
@@ -158,7 +158,7 @@ def test_created_unchecked_a_setting_the_adapter_reads_at_once_is_named() -> Non
     with pytest.raises(ValidationError) as info:
         builtin_registry().create("printer", "printer", "escpos-network", {"uri": "tcp://"},
                                   checked_now=False)
-    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("value_error", ("uri",))]
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("printer_uri", ("uri",))]
 
 
 @pytest.mark.parametrize(("family", "settings"), [

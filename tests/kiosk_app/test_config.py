@@ -280,3 +280,20 @@ def refusal_error(path: Path) -> ConfigError:
     with pytest.raises(ConfigError) as info:
         load_config(path)
     return info.value
+
+
+def test_a_device_address_refused_is_explained_in_both_languages(tmp_path: Path) -> None:
+    """The adapters' own checks of a printer address and a camera source are worded by the
+    config in both languages; the detail says which part of the value is wrong."""
+    path = write(tmp_path, '[devices.printer]\nkind = "escpos-network"\n'
+                           'settings = { uri = "usb://04b8:0e15" }\n'
+                           '[devices.scanner]\nkind = "camera"\nsettings = { source = "usb:0" }\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    en, sw = info.value.render("en"), info.value.render("sw")
+    assert ("devices.printer.settings.uri: expected a printer address such as tcp://HOST[:PORT], "
+            "usb://VID:PID or serial:///dev/DEVICE?baud=N (printer URI 'usb://04b8:0e15' is not "
+            "for this adapter") in en
+    assert "devices.scanner.settings.source: expected camera:N, file:PATH or dir:PATH" in en
+    assert "devices.printer.settings.uri: " in sw and "expected a printer address" not in sw
+    assert "devices.scanner.settings.source: " in sw and "expected camera:N" not in sw
