@@ -18,6 +18,10 @@ import threading
 import time
 from pathlib import Path
 
+from kiosk_app.i18n import N_, bilingual
+
+BAD_SOURCE = N_("The source is not right ({detail}): give camera:N, file:PATH (a video) or "
+                "dir:PATH (a folder of images).")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 
@@ -39,13 +43,16 @@ def _print(result: dict[str, object], as_json: bool) -> None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    kind, _, where = args.source.partition(":")
-    if kind == "dir" and Path(where).is_dir():
-        return _scan_folder(Path(where), args.json)
-    if kind in ("camera", "file", "dir"):
-        return _scan_stream(args.source, args.json)
-    print("--source must be camera:N, file:PATH or dir:PATH", file=sys.stderr)
-    return 2
+    from drivers.camera.opencv_camera import parse_source
+
+    try:
+        source = parse_source(args.source)
+    except ValueError as err:
+        print(bilingual(BAD_SOURCE, detail=str(err)), file=sys.stderr)
+        return 2
+    if source.scheme == "dir" and Path(source.target).is_dir():
+        return _scan_folder(Path(source.target), args.json)
+    return _scan_stream(args.source, args.json)
 
 
 def _scan_folder(folder: Path, as_json: bool) -> int:
@@ -88,7 +95,11 @@ def _scan_stream(source: str, as_json: bool) -> int:
     try:
         scanner.open()
         if not scanner.state.usable:
-            print(f"{source}: {scanner.state.status.value} {scanner.state.detail}",
+            from kiosk_app.device_words import describe
+
+            state = scanner.state
+            print(f"{source}: {state.status.value} {state.detail}\n"
+                  f"{describe('scanner', state, 'en')}\n{describe('scanner', state, 'sw')}",
                   file=sys.stderr)
             return 1
         while not done.is_set() and not scanner.camera.ended:

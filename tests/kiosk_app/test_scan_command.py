@@ -32,3 +32,10 @@ def test_a_video_gives_one_line_per_scan(tmp_path: Path, capsys) -> None:  # noq
 def test_nothing_to_scan_exits_1(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     assert main(["scan", "--source", "camera:99"]) == 1
     assert "no_device" in capsys.readouterr().err
+
+
+def test_a_wrong_source_is_refused_in_both_languages(capsys) -> None:  # noqa: ANN001
+    assert main(["scan", "--source", "camera:front"]) == 2
+    err = capsys.readouterr().err
+    assert "The source is not right (camera:N needs a device index" in err
+    assert "Traceback" not in err and err.count("camera:N") >= 2  # the Kiswahili line too

@@ -286,7 +286,9 @@ def test_each_screens_module_brings_the_classes_its_rules_use(tmp_path: Path) ->
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
     def missing(name: str) -> tuple[str, list[str]]:
-        run = subprocess.run([sys.executable, "-c", KV_CLASSES, name], env=env, cwd=ROOT,
+        # A Kivy home of its own each: processes that start together would race to make one.
+        own = {**env, "KIVY_HOME": str(tmp_path / f"kivy-{name}")}
+        run = subprocess.run([sys.executable, "-c", KV_CLASSES, name], env=own, cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr[-2000:]
         return name, json.loads(run.stdout.strip().splitlines()[-1])
