@@ -5,7 +5,7 @@
     report.by_service, report.by_day, report.lines
     report.to_dict()                       # for --json
     report.table("sw")                     # for a terminal, headings in both languages
-    reports.print(report, agent_name="Wanjiru Kamau")   # the slip, through the print spooler
+    reports.print(report, agent_name="Demo Agent Kilimani")   # on paper, via the spooler
 
 Days are Nairobi days, both ends included. The figures come from this device's books (the
 applications the agent made here and their ledger entries), each line with whether the
