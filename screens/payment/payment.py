@@ -238,7 +238,8 @@ class PaymentPresenter(Presenter):
         back to the tariff and the way to pay, the customer's consent kept (going by the review
         would ask it again)."""
         self.session.data.payment = None
-        self.session.go(SessionState.CHARGE if self.session.role == "agent" else SessionState.REVIEW)
+        agent = self.session.role == "agent"
+        self.session.go(SessionState.CHARGE if agent else SessionState.REVIEW)
 
     @action
     def cancel(self) -> None:

@@ -72,7 +72,8 @@ def test_what_made_does_not_take_is_left_to_the_full_check(raw: dict[str, Any]) 
     ({"inner": {"mode": "c"}}, "literal_error", ("inner", "mode")),
     ({"unknown": 1}, "unexpected_keyword_argument", ("unknown",)),
 ])
-def test_the_full_check_names_the_field(raw: dict[str, Any], kind: str, loc: tuple[str, ...]) -> None:
+def test_the_full_check_names_the_field(raw: dict[str, Any], kind: str,
+                                        loc: tuple[str, ...]) -> None:
     with pytest.raises(ValidationError) as info:
         checked(Outer, raw)
     assert [(e["type"], e["loc"]) for e in info.value.errors()] == [(kind, loc)]

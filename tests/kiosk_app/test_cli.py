@@ -34,7 +34,8 @@ def test_run_reads_the_same_without_the_other_commands(argv: list[str]) -> None:
     assert vars(make_parser(tools=False).parse_args(argv)) == vars(make_parser().parse_args(argv))
 
 
-def test_a_wrong_run_command_line_is_refused_the_same_way(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_wrong_run_command_line_is_refused_the_same_way(
+        capsys: pytest.CaptureFixture[str]) -> None:
     refusals = []
     for tools in (False, True):
         with pytest.raises(SystemExit) as info:

@@ -70,7 +70,8 @@ settings = { fps = 0, colour = true }
     assert lines == [
         "  - role: expected one of 'kiosk', 'agent', got 'kisok'",
         "  - device_id: expected text of the form ^[A-Z0-9][A-Z0-9-]{2,31}$, got 'ksk 1'",
-        "  - backend.url: expected an address that starts with http:// or https://, got 'ftp://example'",
+        "  - backend.url: expected an address that starts with http:// or https://, "
+        "got 'ftp://example'",
         "  - time_limits.idle_s: expected a number, got 'soon'",
         "  - time_limits.warning_s: expected a value of at least 20.0, got 5",
         "  - devices.printer.kind: expected one of escpos-network, escpos-serial, escpos-usb, "
