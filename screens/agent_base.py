@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk_app.i18n import N_
+from kiosk_app.session import Session, SessionState, WipeReason
 from screens.base import Presenter
 
 log = logging.getLogger(__name__)
@@ -73,3 +74,32 @@ class DeskPresenter(Presenter):
                 on_error(error)
 
         self.kiosk.workers.submit(fn, *args, on_done=done, on_error=failed)
+
+
+class DeskScreenPresenter(DeskPresenter):
+    """The presenter of one of the agent's own screens, shown in :attr:`screen_state`: entering
+    it calls :meth:`_shown`; leaving it, or a wipe of the session, calls :meth:`_forget` (what
+    the screen showed is for nobody now)."""
+
+    screen_state: ClassVar[SessionState]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session.add_listener(self)
+
+    def on_session_state_changed(self, session: Session, old: SessionState,
+                                 new: SessionState) -> None:
+        if new is self.screen_state:
+            self._shown()
+        elif old is self.screen_state:
+            self._forget()
+
+    def on_session_wiped(self, session: Session, reason: WipeReason) -> None:
+        self._forget()
+
+    def _shown(self) -> None:
+        """UI thread: the screen is about to show."""
+
+    def _forget(self) -> None:
+        """UI thread: the screen was left, or the session wiped."""
+        self.forget_background()

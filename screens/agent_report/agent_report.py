@@ -23,8 +23,8 @@ from kiosk_app.api_terms import LedgerAccount
 from kiosk_app.applying import PRINT_WORDS
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.documents import money
-from kiosk_app.session import Session, SessionState, WipeReason
-from screens.agent_base import DeskPresenter, words_of
+from kiosk_app.session import SessionState
+from screens.agent_base import DeskScreenPresenter, words_of
 from screens.base import View, action
 
 BAD_DAYS = N_("Type the days as day/month/year, like 02/03/2026, the first day before the last.")
@@ -40,7 +40,8 @@ def _day(text: str) -> date:
     return date(year, month, day)
 
 
-class ReportPresenter(DeskPresenter):
+class ReportPresenter(DeskScreenPresenter):
+    screen_state = SessionState.REPORT
     first = StringProperty("")
     last = StringProperty("")
     totals = ListProperty([])
@@ -61,18 +62,10 @@ class ReportPresenter(DeskPresenter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._report: Any = None
-        self.session.add_listener(self)
         self.tr.fbind("_", self._words)
 
-    def on_session_state_changed(self, session: Session, old: SessionState,
-                                 new: SessionState) -> None:
-        if new is SessionState.REPORT:
-            self.days("today")
-        elif old is SessionState.REPORT:
-            self._forget()
-
-    def on_session_wiped(self, session: Session, reason: WipeReason) -> None:
-        self._forget()
+    def _shown(self) -> None:
+        self.days("today")
 
     def _forget(self) -> None:
         self.forget_background()

@@ -15,8 +15,8 @@ from kivy.properties import OptionProperty, StringProperty
 from agent_mode.command_handlers import parse_shillings
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.documents import money
-from kiosk_app.session import Session, SessionState, WipeReason
-from screens.agent_base import DeskPresenter, words_of
+from kiosk_app.session import SessionState
+from screens.agent_base import DeskScreenPresenter, words_of
 from screens.base import View, action
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's keyboard
 
@@ -25,7 +25,8 @@ TOPPED_UP = N_("{amount} put into the drawer is in your books.")
 BANKED = N_("{amount} taken to the bank is in your books.")
 
 
-class FloatPresenter(DeskPresenter):
+class FloatPresenter(DeskScreenPresenter):
+    screen_state = SessionState.FLOAT
     move = OptionProperty("top_up", options=["top_up", "bank"])
     error = StringProperty("")
     done = StringProperty("")
@@ -34,14 +35,8 @@ class FloatPresenter(DeskPresenter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._entry_id = str(uuid.uuid4())
-        self.session.add_listener(self)
 
-    def on_session_state_changed(self, session: Session, old: SessionState,
-                                 new: SessionState) -> None:
-        if new is SessionState.FLOAT or old is SessionState.FLOAT:
-            self._forget()
-
-    def on_session_wiped(self, session: Session, reason: WipeReason) -> None:
+    def _shown(self) -> None:
         self._forget()
 
     def _forget(self) -> None:

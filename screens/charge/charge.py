@@ -25,8 +25,8 @@ from agent_mode.limits import LimitReached
 from agent_mode.shifts import ShiftError
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.documents import money
-from kiosk_app.session import Session, SessionState, WipeReason
-from screens.agent_base import DeskPresenter, words_of
+from kiosk_app.session import SessionState
+from screens.agent_base import DeskScreenPresenter, words_of
 from screens.base import View, action
 
 CASH = N_("Cash received: {amount}")
@@ -34,7 +34,8 @@ NO_MPESA = N_("M-Pesa cannot be used right now: this device cannot reach the pay
               "Cash can be taken.")
 
 
-class ChargePresenter(DeskPresenter):
+class ChargePresenter(DeskScreenPresenter):
+    screen_state = SessionState.CHARGE
     service_name = StringProperty("")
     fees = ListProperty([])
     """``[(fee, amount), ...]``, the official tariff itemised."""
@@ -51,21 +52,10 @@ class ChargePresenter(DeskPresenter):
         super().__init__(*args, **kwargs)
         self._tariff: Any = None
         self._problem: BaseException | None = None
-        self.session.add_listener(self)
         self.tr.fbind("_", self._words)
         dispatcher = self.kiosk.dispatcher
         self.kiosk.upkeep.add_listener(
             lambda online: dispatcher.call_soon(self._reachability, online))
-
-    def on_session_state_changed(self, session: Session, old: SessionState,
-                                 new: SessionState) -> None:
-        if new is SessionState.CHARGE:
-            self._open()
-        elif old is SessionState.CHARGE:
-            self._forget()
-
-    def on_session_wiped(self, session: Session, reason: WipeReason) -> None:
-        self._forget()
 
     def _forget(self) -> None:
         self.forget_background()
@@ -74,7 +64,7 @@ class ChargePresenter(DeskPresenter):
         self.fees = []
         self.cash_ok = self.mpesa_ok = False
 
-    def _open(self) -> None:
+    def _shown(self) -> None:
         self._forget()
         try:
             self._tariff = self.desk.assisted.tariff(self.session.data.service_code or "")

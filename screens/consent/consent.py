@@ -15,14 +15,15 @@ from kivy.properties import StringProperty
 
 from agent_mode.assisted import CONSENT_WORDS, AssistedError
 from kiosk_app.i18n import LANGUAGES, N_
-from kiosk_app.session import Session, SessionState, WipeReason
-from screens.agent_base import DeskPresenter
+from kiosk_app.session import SessionState
+from screens.agent_base import DeskScreenPresenter
 from screens.base import View, action
 
 FOR_WHOM = N_("Customer: {name}")
 
 
-class ConsentPresenter(DeskPresenter):
+class ConsentPresenter(DeskScreenPresenter):
+    screen_state = SessionState.CONSENT
     service_name = StringProperty("")
     for_whom = StringProperty("")
     words = StringProperty(CONSENT_WORDS)
@@ -31,19 +32,11 @@ class ConsentPresenter(DeskPresenter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.session.add_listener(self)
         self.tr.fbind("_", self._show)
 
-    def on_session_state_changed(self, session: Session, old: SessionState,
-                                 new: SessionState) -> None:
-        if new is SessionState.CONSENT:
-            session.data.consent_at = None  # asked each time the screen is shown
-            self._show()
-        elif old is SessionState.CONSENT:
-            self._forget()
-
-    def on_session_wiped(self, session: Session, reason: WipeReason) -> None:
-        self._forget()
+    def _shown(self) -> None:
+        self.session.data.consent_at = None  # asked each time the screen is shown
+        self._show()
 
     def _forget(self) -> None:
         self.service_name = self.for_whom = ""

@@ -22,8 +22,8 @@ from kiosk_app.applying import PRINT_WORDS
 from kiosk_app.contract import LedgerAccount
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.documents import money
-from kiosk_app.session import Session, SessionState, WipeReason
-from screens.agent_base import DeskPresenter, words_of
+from kiosk_app.session import SessionState
+from screens.agent_base import DeskScreenPresenter, words_of
 from screens.base import View, action
 
 MATCHES = N_("Your books match the office's.")
@@ -48,7 +48,8 @@ def _pick(language: str, en: str, sw: str) -> str:
     return sw if language == "sw" else en
 
 
-class DayEndPresenter(DeskPresenter):
+class DayEndPresenter(DeskScreenPresenter):
+    screen_state = SessionState.DAY_END
     day = StringProperty("")
     status = StringProperty("")
     figures = ListProperty([])
@@ -67,19 +68,11 @@ class DayEndPresenter(DeskPresenter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._known: tuple[Any, Any] | None = None
-        self.session.add_listener(self)
         self.tr.fbind("_", self._words)
 
-    def on_session_state_changed(self, session: Session, old: SessionState,
-                                 new: SessionState) -> None:
-        if new is SessionState.DAY_END:
-            self._forget()
-            self.check_again()
-        elif old is SessionState.DAY_END:
-            self._forget()
-
-    def on_session_wiped(self, session: Session, reason: WipeReason) -> None:
+    def _shown(self) -> None:
         self._forget()
+        self.check_again()
 
     def _forget(self) -> None:
         self.forget_background()

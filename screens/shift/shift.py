@@ -17,8 +17,8 @@ from agent_mode.command_handlers import parse_shillings
 from kiosk_app.applying import PRINT_WORDS
 from kiosk_app.i18n import N_
 from kiosk_app.receipts.documents import money, nairobi_time
-from kiosk_app.session import Session, SessionState, WipeReason
-from screens.agent_base import DeskPresenter, words_of
+from kiosk_app.session import SessionState
+from screens.agent_base import DeskScreenPresenter, words_of
 from screens.base import View, action
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401 - the .kv's keyboard
 
@@ -32,7 +32,8 @@ EXACT = N_("The drawer holds exactly what the books expect.")
 Z_PRINTED = N_("The shift's Z-report is printing.")
 
 
-class ShiftPresenter(DeskPresenter):
+class ShiftPresenter(DeskScreenPresenter):
+    screen_state = SessionState.SHIFT
     mode = OptionProperty("loading", options=["loading", "start", "end", "ended"])
     since = StringProperty("")
     expected = StringProperty("")
@@ -48,19 +49,8 @@ class ShiftPresenter(DeskPresenter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shift: Any = None
-        self.session.add_listener(self)
 
-    def on_session_state_changed(self, session: Session, old: SessionState,
-                                 new: SessionState) -> None:
-        if new is SessionState.SHIFT:
-            self._open()
-        elif old is SessionState.SHIFT:
-            self._forget()
-
-    def on_session_wiped(self, session: Session, reason: WipeReason) -> None:
-        self._forget()
-
-    def _open(self) -> None:
+    def _shown(self) -> None:
         self._forget()
         self.mode = "loading"
         agent = self.agent
