@@ -89,7 +89,10 @@ class Kiosk:
             try:
                 self.config_check.run(self.registry)
             except ConfigError as err:
-                log.error("%s", err)
+                # The settings by name only: a refused value may be a secret (an enrolment
+                # code); the whole refusal goes to the technician's terminal (screens/launch.py).
+                log.error("the config in %s was refused: %s", err.source,
+                          ", ".join(problem.field or "(the file)" for problem in err.problems))
                 if on_config_refused is not None:
                     self.dispatcher.call_soon(on_config_refused, err)
                 return

@@ -52,7 +52,7 @@ class DeviceHub:
                     # Settings the config's full check refuses (pydantic's ValidationError is
                     # a ValueError), met here first when that check waits for the first frame:
                     # it names them to the technician and stops the kiosk before anything opens.
-                    log.error("%s settings refused: %s", family, err)
+                    log.error("%s settings refused (%s)", family, type(err).__name__)
                     self._states[family] = DeviceState(DeviceStatus.NO_DEVICE,
                                                        Reason.ADAPTER_UNUSABLE,
                                                        "settings refused by the config check")
